@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages and peer tools the tests use, only when missing. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages: ${need_apt[*]}" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "not root: cannot install ${need_apt[*]}; tests needing them will skip with a reason" >&2
+  fi
+fi
+
+if [ -f scripts/install-peers.sh ]; then
+  bash scripts/install-peers.sh
+fi

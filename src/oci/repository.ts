@@ -1,0 +1,39 @@
+import type { Descriptor, RawManifest } from './manifest.ts';
+import type { Reference } from './reference.ts';
+
+/** Bytes to upload: in memory, or a factory for a fresh stream (called again on retry). */
+export type BlobSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
+
+/**
+ * One OCI repository, in a registry or in an OCI image layout. Both backends behave the same:
+ * tags (including `sha256-<hex>.sig/.att/.sbom`) name manifests; blobs are content-addressed.
+ * `ref` arguments are a tag or a digest.
+ */
+export interface Repository {
+  /** The reference this repository was opened for, without tag or digest. */
+  readonly reference: Reference;
+  /** `registry/repository` or `oci:DIR`; used in messages. */
+  readonly displayName: string;
+
+  /** HEAD (registry) or index lookup (layout). `undefined` when the tag/digest does not exist. */
+  resolve(ref: string): Promise<Descriptor | undefined>;
+  /** The manifest bytes, checked against the digest (the requested one, or Docker-Content-Digest). `undefined` on 404. */
+  getManifest(ref: string): Promise<RawManifest | undefined>;
+  /** Store manifest bytes under a tag or under its digest. Blobs it names must already be present. */
+  putManifest(ref: string, manifest: RawManifest): Promise<Descriptor>;
+  /** DELETE by digest. */
+  deleteManifest(digest: string): Promise<void>;
+  /** Tags in this repository (all pages). An absent repository has none. */
+  listTags(): Promise<string[]>;
+
+  hasBlob(digest: string): Promise<boolean>;
+  /**
+   * Stream a blob; the digest (and size, when `size` is given) are checked while reading and the stream
+   * errors on a mismatch before its end, so a consumer that commits only on a clean end never keeps bad bytes.
+   */
+  openBlob(digest: string, size?: number): Promise<AsyncIterable<Uint8Array>>;
+  /** Read a whole blob into memory, refusing more than `maxBytes`; verified before it is returned. */
+  readBlob(digest: string, maxBytes: number): Promise<Uint8Array>;
+  /** Upload a blob unless present. `from` names a repository on the same registry to mount from. */
+  putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository): Promise<void>;
+}

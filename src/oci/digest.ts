@@ -27,11 +27,13 @@ export function digestHex(digest: string): string {
 
 /** Computes a digest incrementally, for checking a blob while it streams. */
 export class DigestVerifier {
+  readonly expected: string;
   private readonly hash: Hash;
   private bytes = 0;
 
-  constructor(readonly expected: string) {
+  constructor(expected: string) {
     assertDigest(expected);
+    this.expected = expected;
     this.hash = createHash(digestAlgorithm(expected));
   }
 

@@ -1,0 +1,210 @@
+// The real peers (cosign 2.5 and the sigstore-enabled skopeo 1.18 from Debian 13, fetched by
+// scripts/install-peers.sh into .work/tools) and the ocisign CLI, run as child processes with throw-away
+// HOME / DOCKER_CONFIG so nothing on the machine is read or written.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const toolsBin = join(repoRoot, '.work', 'tools', 'bin');
+export const ocisignBin = join(repoRoot, 'bin', 'ocisign');
+
+export interface Peers {
+  cosign?: string;
+  skopeo?: string;
+  /** Why a peer is missing, to print in a skip. */
+  reason?: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string | Buffer;
+  cwd?: string;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SkopeoRunOptions extends RunOptions {
+  /** Registry hosts (host:port) that get `use-sigstore-attachments: true`; default: every docker:// host in args. */
+  hosts?: string[];
+  /** A policy.json path; default: a policy accepting anything (for plain pushes and signing). */
+  policy?: string;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Paths of the installed peers, or why they are missing. */
+export function peers(): Peers {
+  const found: Peers = {};
+  const cosign = join(toolsBin, 'cosign');
+  const skopeo = join(toolsBin, 'skopeo');
+  if (executable(cosign)) found.cosign = cosign;
+  if (executable(skopeo)) found.skopeo = skopeo;
+  const missing = [found.cosign ? '' : 'cosign', found.skopeo ? '' : 'skopeo'].filter(Boolean);
+  if (missing.length > 0) {
+    found.reason = `${missing.join(' and ')} not installed in ${toolsBin} (run scripts/install-peers.sh as root)`;
+  }
+  return found;
+}
+
+/** Why the ocisign CLI cannot run yet (no build), or undefined when it can. */
+export function ocisignMissing(): string | undefined {
+  if (!executable(ocisignBin) && !exists(ocisignBin)) return `${ocisignBin} missing`;
+  if (!exists(join(repoRoot, 'dist'))) return 'dist/ not built (run npm run build)';
+  return undefined;
+}
+
+function exists(path: string): boolean {
+  try {
+    accessSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let scratchRoot: string | undefined;
+
+/** One temp folder per test process, removed on exit; each caller gets its own sub-folder. */
+export async function scratchDir(prefix: string): Promise<string> {
+  if (scratchRoot === undefined) {
+    scratchRoot = mkdtempSync(join(tmpdir(), 'ocisign-peers-'));
+    const root = scratchRoot;
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  }
+  return mkdtemp(join(scratchRoot, `${prefix}-`));
+}
+
+/** A throw-away HOME and DOCKER_CONFIG (with an empty config.json) for one child process. */
+async function isolatedEnv(extra: RunOptions['env']): Promise<Record<string, string>> {
+  const home = await scratchDir('home');
+  const dockerConfig = join(home, '.docker');
+  await mkdir(dockerConfig, { recursive: true });
+  await writeFile(join(dockerConfig, 'config.json'), '{"auths":{}}\n');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    DOCKER_CONFIG: dockerConfig,
+    TMPDIR: home,
+    LANG: 'C.UTF-8',
+  };
+  for (const [key, value] of Object.entries(extra ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Spawn a command and collect its output; never throws for a non-zero exit. */
+export function run(command: string, args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env, cwd: options.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    child.stdin.on('error', () => {}); // the child may exit without reading stdin
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+function required(path: string | undefined, name: string): string {
+  if (path === undefined) throw new Error(`${name} is not installed: ${peers().reason ?? ''}`);
+  return path;
+}
+
+/** Run cosign 2.5 with a throw-away HOME/DOCKER_CONFIG. */
+export async function runCosign(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const cosign = required(peers().cosign, 'cosign');
+  return run(cosign, args, await isolatedEnv(options.env), options);
+}
+
+/** Run ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */
+export async function runOcisign(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [ocisignBin, ...args], await isolatedEnv(options.env), options);
+}
+
+/** The registries.d YAML turning on sigstore attachments for the given hosts. */
+export function registriesDYaml(hosts: string[]): string {
+  const lines = ['docker:'];
+  for (const host of hosts) lines.push(`  ${host}:`, '    use-sigstore-attachments: true');
+  return `${lines.join('\n')}\n`;
+}
+
+/** docker://HOST/… arguments → HOST. */
+export function dockerHosts(args: string[]): string[] {
+  const hosts = new Set<string>();
+  for (const arg of args) {
+    const match = /^docker:\/\/([^/]+)\//.exec(arg);
+    if (match) hosts.add(match[1]!);
+  }
+  return [...hosts];
+}
+
+export interface SigstorePolicyEntry {
+  /** A policy scope: "host:port", "host:port/repo" … */
+  scope: string;
+  /** Absolute path of the cosign public key. */
+  publicKey: string;
+}
+
+/** A containers-policy.json document requiring a sigstore signature (matchRepository) for each scope. */
+export function sigstorePolicy(entries: SigstorePolicyEntry[]): object {
+  const docker: Record<string, unknown[]> = {};
+  for (const { scope, publicKey } of entries) {
+    docker[scope] = [{ type: 'sigstoreSigned', keyPath: publicKey, signedIdentity: { type: 'matchRepository' } }];
+  }
+  return { default: [{ type: 'reject' }], transports: { docker } };
+}
+
+/** Write sigstorePolicy(entries) to a fresh file and return its path. */
+export async function writeSigstorePolicy(entries: SigstorePolicyEntry[]): Promise<string> {
+  const path = join(await scratchDir('policy'), 'policy.json');
+  await writeFile(path, `${JSON.stringify(sigstorePolicy(entries), null, 2)}\n`);
+  return path;
+}
+
+const acceptAnything = { default: [{ type: 'insecureAcceptAnything' }] };
+
+/**
+ * Run skopeo 1.18 with a throw-away HOME/DOCKER_CONFIG, a registries.d enabling sigstore attachments for the
+ * registry hosts and a policy (default: accept anything). Global flags go before `args`.
+ */
+export async function runSkopeo(args: string[], options: SkopeoRunOptions = {}): Promise<RunResult> {
+  const skopeo = required(peers().skopeo, 'skopeo');
+  const dir = await scratchDir('skopeo');
+  const registriesD = join(dir, 'registries.d');
+  await mkdir(registriesD);
+  await writeFile(join(registriesD, 'ocisign-tests.yaml'), registriesDYaml(options.hosts ?? dockerHosts(args)));
+  let policy = options.policy;
+  if (policy === undefined) {
+    policy = join(dir, 'policy.json');
+    await writeFile(policy, JSON.stringify(acceptAnything));
+  }
+  const global = ['--policy', policy, '--registries.d', registriesD, '--tmpdir', dir];
+  return run(skopeo, [...global, ...args], await isolatedEnv(options.env), options);
+}
+
+/** A one-line summary of a run for assertion messages. */
+export function describeRun(name: string, result: RunResult): string {
+  return `${name} exited ${result.code ?? result.signal}\nstdout: ${result.stdout.trim()}\nstderr: ${result.stderr.trim()}`;
+}

@@ -1,0 +1,196 @@
+import { OcisignError, withContext } from '../core/errors.ts';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
+import type { Logger } from '../oci/client-options.ts';
+import { sha256Digest } from '../oci/digest.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import type { Repository } from '../oci/repository.ts';
+import { readAttachments, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
+import { CosignAnnotation } from './media-types.ts';
+import { buildAttachmentManifest, buildSignatureConfig, formatDescriptor, type ManifestLayer } from './signature-image.ts';
+import { attachmentTag, type AttachmentKind } from './tags.ts';
+
+/** A layer to add: the payload bytes (stored as the layer blob) and the descriptor's annotations. */
+export interface NewAttachmentLayer {
+  payload: Uint8Array;
+  mediaType: string;
+  annotations: Record<string, string>;
+}
+
+export interface AppendOptions {
+  kind: AttachmentKind;
+  limits?: Partial<Limits>;
+  /** cosign's dedupe rule for this layer (see `isCosignDuplicate`); true = the set already holds it. */
+  isDuplicate?: (existing: AttachmentLayer) => boolean;
+  /** Write attempts before giving up (each one: read, merge, write, read back). */
+  maxAttempts?: number;
+  /** After a confirmed write, wait and confirm once more so a writer that read before us cannot drop us unseen. */
+  settle?: boolean;
+  logger?: Logger;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface AppendResult {
+  tag: string;
+  /** Digest of the appended layer (the payload digest). */
+  layerDigest: string;
+  /** false when an identical signature was already there (idempotent re-sign): nothing was written. */
+  appended: boolean;
+  /** Writes it took (0 when nothing was written). */
+  writes: number;
+  /** Layers in the attachment image when confirmed. */
+  layerCount: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Append a layer to the `.sig`/`.att`/`.sbom` image of `subjectDigest` without losing any layer:
+ * read → (dedupe) → append → push blobs, then the manifest → read the tag back. When another writer's
+ * manifest replaced ours (our layer, or a layer we had seen, is missing) merge — theirs, then the ones they
+ * lost, then ours — and write again, with bounded, jittered retries. Existing descriptors are reused verbatim.
+ */
+export async function appendAttachment(
+  repo: Repository,
+  subjectDigest: string,
+  layer: NewAttachmentLayer,
+  options: AppendOptions,
+): Promise<AppendResult> {
+  const ctx = new AppendContext(repo, subjectDigest, layer, options);
+  try {
+    return await ctx.run();
+  } catch (err) {
+    throw withContext(`appending to ${repo.displayName}:${ctx.tag}`, err);
+  }
+}
+
+class AppendContext {
+  readonly tag: string;
+  private readonly limits: Limits;
+  private readonly ours: AttachmentLayer;
+  private readonly ourKey: string;
+  /** Every layer seen in any read, by key, in first-seen order: none of them may be dropped by our writes. */
+  private readonly known = new Map<string, AttachmentLayer>();
+  private readonly repo: Repository;
+  private readonly subjectDigest: string;
+  private readonly payload: Uint8Array;
+  private readonly options: AppendOptions;
+  private writes = 0;
+  private lastWriteMs = 0;
+
+  constructor(repo: Repository, subjectDigest: string, layer: NewAttachmentLayer, options: AppendOptions) {
+    this.repo = repo;
+    this.subjectDigest = subjectDigest;
+    this.payload = layer.payload;
+    this.options = options;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const descriptor: Descriptor = {
+      mediaType: layer.mediaType,
+      size: layer.payload.byteLength,
+      digest: sha256Digest(layer.payload),
+      annotations: { ...layer.annotations },
+    };
+    this.ours = { descriptor, raw: formatDescriptor(descriptor), annotations: { ...layer.annotations } };
+    this.ourKey = layerKey(this.ours);
+    this.tag = attachmentTag(subjectDigest, options.kind);
+  }
+
+  async run(): Promise<AppendResult> {
+    const maxAttempts = this.options.maxAttempts ?? 12;
+    let current = await this.read();
+    const dup = this.options.isDuplicate ? current.layers.find((l) => this.options.isDuplicate!(l)) : undefined;
+    if (dup) return this.result(false, current.layers.length);
+    await this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload);
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      this.remember(current);
+      if (!this.isComplete(current)) {
+        await this.write(current);
+        current = await this.read();
+        this.remember(current);
+        if (!this.isComplete(current)) {
+          this.options.logger?.debug(`${this.tag}: another writer replaced the manifest; merging (attempt ${attempt})`);
+          await this.backoff(attempt);
+          current = await this.read(); // never write from a read older than the backoff
+          continue;
+        }
+      }
+      if (this.options.settle === false) return this.result(true, current.layers.length);
+      await (this.options.sleep ?? defaultSleep)(this.settleMs());
+      current = await this.read();
+      this.remember(current);
+      if (this.isComplete(current)) return this.result(true, current.layers.length);
+      this.options.logger?.debug(`${this.tag}: a layer went missing after settling; merging (attempt ${attempt})`);
+    }
+    throw new OcisignError('IO', `could not confirm the write after ${maxAttempts} attempts: other writers keep replacing the manifest`);
+  }
+
+  private async read(): Promise<AttachmentSet> {
+    return readAttachments(this.repo, this.subjectDigest, this.options.kind, { limits: this.limits });
+  }
+
+  private remember(set: AttachmentSet): void {
+    for (const l of set.layers) if (!this.known.has(layerKey(l))) this.known.set(layerKey(l), l);
+  }
+
+  /** Our layer and every layer ever seen are present. */
+  private isComplete(set: AttachmentSet): boolean {
+    const keys = new Set(set.layers.map(layerKey));
+    if (!keys.has(this.ourKey)) return false;
+    for (const k of this.known.keys()) if (!keys.has(k)) return false;
+    return true;
+  }
+
+  /** theirs (as read), then layers they dropped that we had seen, then ours. */
+  private merge(set: AttachmentSet): ManifestLayer[] {
+    const out: AttachmentLayer[] = [...set.layers];
+    const keys = new Set(set.layers.map(layerKey));
+    for (const [k, l] of this.known) if (!keys.has(k)) (out.push(l), keys.add(k));
+    if (!keys.has(this.ourKey)) out.push(this.ours);
+    return out;
+  }
+
+  private async write(current: AttachmentSet): Promise<void> {
+    const started = performance.now();
+    const layers = this.merge(current);
+    if (layers.length > this.limits.maxAttachmentLayers) {
+      throw new OcisignError('BAD_INPUT', `refusing to write ${layers.length} layers, more than the limit of ${this.limits.maxAttachmentLayers}`);
+    }
+    const config = buildSignatureConfig(layers.map((l) => l.descriptor.digest));
+    const bytes = buildAttachmentManifest(layers, config, {
+      mediaType: current.mediaType,
+      configMediaType: current.configMediaType,
+      rawAnnotations: current.rawAnnotations,
+    });
+    if (bytes.byteLength > this.limits.maxManifestBytes) {
+      throw new OcisignError('BAD_INPUT', `refusing to write a ${bytes.byteLength}-byte manifest, more than the limit of ${this.limits.maxManifestBytes}`);
+    }
+    await this.repo.putBlob({ digest: sha256Digest(config), size: config.byteLength }, config);
+    await this.repo.putManifest(this.tag, { bytes, mediaType: current.mediaType, digest: sha256Digest(bytes) });
+    this.writes++;
+    this.lastWriteMs = performance.now() - started;
+  }
+
+  /** Long enough for a writer that read before our write to have written after it (twice our own write time). */
+  private settleMs(): number {
+    const base = Math.min(500, Math.max(15, 2 * this.lastWriteMs));
+    return base + this.random() * base;
+  }
+
+  private async backoff(attempt: number): Promise<void> {
+    const cap = Math.min(1000, 10 * 2 ** attempt);
+    await (this.options.sleep ?? defaultSleep)(this.random() * cap);
+  }
+
+  private random(): number {
+    return (this.options.random ?? Math.random)();
+  }
+
+  private result(appended: boolean, layerCount: number): AppendResult {
+    return { tag: this.tag, layerDigest: this.ours.descriptor.digest, appended, writes: this.writes, layerCount };
+  }
+}
+
+/** Layers are the same when payload digest and signature annotation are (attestations: digest alone, as "" == ""). */
+export function layerKey(l: Pick<AttachmentLayer, 'descriptor' | 'annotations'>): string {
+  return `${l.descriptor.digest}\n${l.annotations[CosignAnnotation.Signature] ?? ''}`;
+}

@@ -1,0 +1,157 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { chmod, link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { OcisignError, describeError } from '../core/errors.ts';
+import { COSIGN_KEY_LABEL, SIGSTORE_KEY_LABEL, type Password } from '../sign/encrypted-key.ts';
+import {
+  describeKey,
+  encryptKeyObject,
+  generatePrivateKey,
+  loadPrivateKey,
+  parsePublicKey,
+  parseUnencryptedPrivateKey,
+  publicKeyPem,
+  type GenerateAlgorithm,
+  type KeyInfo,
+} from '../sign/keys.ts';
+import { decodePem } from '../sign/pem.ts';
+
+/** Asked for only when it is needed, so nothing prompts before the inputs are known to be usable. */
+export type PasswordProvider = () => Promise<Password>;
+
+export interface WriteKeyPairOptions {
+  /** Files are `<prefix>.key` and `<prefix>.pub`. */
+  outputKeyPrefix: string;
+  password: PasswordProvider;
+  /** Replace existing files (`--yes`); otherwise an existing file is an error and nothing is written. */
+  overwrite?: boolean;
+  /** scrypt N for the encrypted key (default 65536, as cosign). */
+  scryptN?: number;
+}
+
+export interface KeyPairFiles {
+  privateKeyPath: string;
+  publicKeyPath: string;
+  publicKeyPem: string;
+  key: KeyInfo;
+}
+
+/** `generate-key-pair`: a new key (ECDSA P-256 by default) written as cosign writes it. */
+export async function generateKeyPair(
+  options: WriteKeyPairOptions & { algorithm?: GenerateAlgorithm },
+): Promise<KeyPairFiles> {
+  const paths = keyPairPaths(options.outputKeyPrefix);
+  await refuseExisting(paths, options.overwrite);
+  const password = await options.password();
+  const key = generatePrivateKey(options.algorithm);
+  return writeKeyPair(paths, key, password, options);
+}
+
+/** `import-key-pair -k PEM`: an unencrypted PKCS#8 / SEC1 / PKCS#1 key re-encrypted in cosign's format. */
+export async function importKeyPair(options: WriteKeyPairOptions & { keyPath: string }): Promise<KeyPairFiles> {
+  const text = await readKeyFile(options.keyPath);
+  const key = parseUnencryptedPrivateKey(text, options.keyPath);
+  const paths = keyPairPaths(options.outputKeyPrefix);
+  await refuseExisting(paths, options.overwrite);
+  const password = await options.password();
+  return writeKeyPair(paths, key, password, options);
+}
+
+/**
+ * `public-key --key K`: the PEM `PUBLIC KEY` of a cosign private key file (asks for its password), or of a
+ * public key PEM given as is.
+ */
+export async function publicKeyFromFile(keyPath: string, password: PasswordProvider): Promise<string> {
+  const text = await readKeyFile(keyPath);
+  const label = decodePem(text, keyPath).label;
+  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') return publicKeyPem(parsePublicKey(text, keyPath));
+  if (label !== SIGSTORE_KEY_LABEL && label !== COSIGN_KEY_LABEL) {
+    throw new OcisignError('BAD_INPUT', `reading ${keyPath}: unsupported PEM type "${label}" (want a cosign key or a public key)`);
+  }
+  return publicKeyPem(await loadPrivateKey(text, await password(), keyPath));
+}
+
+/** Read a key file's text, with a clear error. */
+export async function readKeyFile(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (info.size > 1024 * 1024) throw new OcisignError('BAD_INPUT', `reading ${path}: too large for a key file`);
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof OcisignError) throw err;
+    throw new OcisignError('BAD_INPUT', `reading ${path}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+interface KeyPairPaths {
+  key: string;
+  pub: string;
+}
+
+function keyPairPaths(prefix: string): KeyPairPaths {
+  if (prefix === '') throw new OcisignError('USAGE', 'empty --output-key-prefix');
+  return { key: `${prefix}.key`, pub: `${prefix}.pub` };
+}
+
+async function refuseExisting(paths: KeyPairPaths, overwrite = false): Promise<void> {
+  if (overwrite) return;
+  for (const path of [paths.key, paths.pub]) {
+    if (await exists(path)) throw existsError(path);
+  }
+}
+
+function existsError(path: string): OcisignError {
+  return new OcisignError('USAGE', `writing ${path}: file exists (pass --yes to overwrite it)`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeKeyPair(
+  paths: KeyPairPaths,
+  key: KeyObject,
+  password: Password,
+  options: WriteKeyPairOptions,
+): Promise<KeyPairFiles> {
+  const info = describeKey(key, paths.key);
+  const encrypted = await encryptKeyObject(key, password, { N: options.scryptN });
+  const pub = publicKeyPem(key);
+  await writeFileAtomic(paths.key, encrypted, 0o600, options.overwrite ?? false);
+  await writeFileAtomic(paths.pub, pub, 0o644, options.overwrite ?? false);
+  return { privateKeyPath: paths.key, publicKeyPath: paths.pub, publicKeyPem: pub, key: info };
+}
+
+/**
+ * Write via a temp file in the same directory, then move it into place: `rename` when overwriting, `link` (which
+ * fails if the target appeared meanwhile) when not. The mode is set on the temp file before any data is written.
+ */
+export async function writeFileAtomic(path: string, data: string, mode: number, overwrite: boolean): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(tmp, 'wx', mode);
+    try {
+      await handle.chmod(mode);
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (overwrite) {
+      await rename(tmp, path);
+      await chmod(path, mode);
+    } else {
+      await link(tmp, path);
+      await unlink(tmp);
+    }
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    if ((err as { code?: unknown }).code === 'EEXIST' && !overwrite) throw existsError(path);
+    throw new OcisignError('IO', `writing ${path}: ${describeError(err)}`, { cause: err });
+  }
+}

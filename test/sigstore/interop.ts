@@ -1,0 +1,102 @@
+// Reads the shared interop vectors in place (never copied into the repo): ../shared/fixtures/interop.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeBase64 } from '../../src/sigstore/pem.ts';
+import { compileIdentityPolicy, type CompiledIdentityPolicy } from '../../src/sigstore/identity.ts';
+import { buildTrustedRoot, parseTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
+import type { SignatureLayer } from '../../src/sigstore/verify-layer.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const INTEROP_DIR = resolve(repoRoot, '../shared/fixtures/interop');
+export const INTEROP_PRESENT = existsSync(resolve(INTEROP_DIR, 'cases.json'));
+export const ABSENT_REASON = `interop fixtures absent at ${INTEROP_DIR}`;
+
+export interface CaseTrust {
+  publicKeys?: string[];
+  rekorPublicKeys?: string[];
+  fulcioRoots?: string[];
+  caRoots?: string[];
+  caIntermediates?: string[];
+  trustedRoot?: string;
+  certificateIdentity?: { email?: string; uri?: string; hostname?: string; oidcIssuer?: string };
+  certificateIdentityRegexp?: string;
+  oidcIssuerRegexp?: string;
+  [k: string]: unknown;
+}
+
+export interface InteropCase {
+  name: string;
+  files: string[];
+  trust: CaseTrust;
+  expected: 'valid' | 'invalid';
+  reason: string;
+  mutation?: string;
+  manifestDigest?: string;
+  artifactDigest?: string;
+  imageDigest?: string;
+}
+
+export function loadCases(): InteropCase[] {
+  if (!INTEROP_PRESENT) return [];
+  return (JSON.parse(readFileSync(resolve(INTEROP_DIR, 'cases.json'), 'utf8')) as { cases: InteropCase[] }).cases;
+}
+
+export function fixture(path: string): Buffer {
+  return readFileSync(resolve(INTEROP_DIR, path));
+}
+
+export function fixtureText(path: string): string {
+  return fixture(path).toString('utf8');
+}
+
+/** A containers/image "dir" signature blob (`\0sigstore-json\n` + JSON) as a cosign .sig layer. */
+export function readDirSignature(path: string): SignatureLayer & { annotations: Record<string, string> } {
+  const bytes = fixture(path);
+  const prefix = '\x00sigstore-json\n';
+  if (bytes.subarray(0, prefix.length).toString('latin1') !== prefix) throw new Error(`${path}: not a sigstore-json blob`);
+  const blob = JSON.parse(bytes.subarray(prefix.length).toString('utf8')) as {
+    mimeType: string;
+    payload: string;
+    annotations: Record<string, string>;
+  };
+  const signature = decodeBase64(blob.annotations['dev.cosignproject.cosign/signature'] ?? '') ?? Buffer.alloc(0);
+  return { payload: Buffer.from(blob.payload, 'base64'), signature, annotations: { ...blob.annotations }, mediaType: blob.mimeType };
+}
+
+/** The case's trust as one TrustedRoot: a trusted_root.json, plus loose roots/intermediates/Rekor keys. */
+export function trustFor(trust: CaseTrust): TrustedRoot {
+  const loose = buildTrustedRoot({
+    caRoots: [...(trust.fulcioRoots ?? []), ...(trust.caRoots ?? [])].map(fixtureText),
+    caIntermediates: (trust.caIntermediates ?? []).map(fixtureText),
+    rekorKeys: (trust.rekorPublicKeys ?? []).map(fixtureText),
+  });
+  if (!trust.trustedRoot) return loose;
+  const root = parseTrustedRoot(fixture(trust.trustedRoot), trust.trustedRoot);
+  return {
+    ...root,
+    tlogs: [...root.tlogs, ...loose.tlogs],
+    certificateAuthorities: [...root.certificateAuthorities, ...loose.certificateAuthorities],
+  };
+}
+
+/** The case's identity as cosign flags: one policy per SAN kind given (any may match). */
+export function identitiesFor(trust: CaseTrust): CompiledIdentityPolicy[] {
+  if (trust.certificateIdentityRegexp !== undefined) {
+    return [
+      compileIdentityPolicy({
+        subjectRegExp: trust.certificateIdentityRegexp,
+        ...(trust.oidcIssuerRegexp !== undefined ? { issuerRegExp: trust.oidcIssuerRegexp } : {}),
+      }),
+    ];
+  }
+  const id = trust.certificateIdentity;
+  if (!id) return [];
+  const subjects = [id.email, id.uri, id.hostname].filter((s): s is string => s !== undefined);
+  return subjects.map((subject) => compileIdentityPolicy({ subject, ...(id.oidcIssuer ? { issuer: id.oidcIssuer } : {}) }));
+}
+
+/** Cases in the Sigstore bundle format (not cosign's legacy .sig layers). */
+export function isBundleCase(name: string): boolean {
+  return /^(conf-|sjs-|cosign-oci-attestation-|rs-cosign-v3-)/.test(name);
+}

@@ -20,3 +20,14 @@ export function compareUtf8(a: string, b: string): number {
   const y = Buffer.from(b, 'utf8');
   return Buffer.compare(x, y);
 }
+
+/** Any JSON value as Go marshals it after unmarshalling into `interface{}`: object keys sorted, Go escaping. */
+export function goJsonValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return goJsonString(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(goJsonValue).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort(compareUtf8);
+  return `{${keys.map((k) => `${goJsonString(k)}:${goJsonValue(obj[k])}`).join(',')}}`;
+}

@@ -1,0 +1,96 @@
+import type { CommandModule } from 'yargs';
+import type { CliContext, GlobalArgs } from '../context.ts';
+import { processIo, type CliIo } from '../io.ts';
+import { runCommand, type HandlerArgs } from '../run-command.ts';
+import { cliPasswordProvider } from './generate-key-pair.ts';
+import { targetRepository } from './triangulate.ts';
+
+interface SignArgs extends GlobalArgs {
+  images: string[];
+  key: string;
+  annotations?: string[];
+  recursive?: boolean;
+  'tlog-upload': boolean;
+  yes?: boolean;
+  repository?: string;
+}
+
+/**
+ * cosign's `-a` is a StringSlice: every value is split on commas, then each item on its first `=`.
+ * `-a a=b,c=d -a e=f` gives three annotations.
+ */
+export async function parseAnnotationFlags(values: readonly string[] | undefined): Promise<Record<string, string> | undefined> {
+  if (!values || values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of values.flatMap((v) => String(v).split(','))) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      const { OcisignError } = await import('../../core/errors.ts');
+      throw new OcisignError('USAGE', `invalid annotation ${JSON.stringify(item)}: want key=value`);
+    }
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The CliIo main.ts merged into argv (process streams when run otherwise). */
+export function ioOf(args: object): CliIo {
+  return (args as { io?: CliIo }).io ?? processIo;
+}
+
+/** What sign and verify resolve per IMAGE argument. */
+export async function imageTarget(ctx: CliContext, input: string, signatureRepo: string | undefined) {
+  const { formatReference, lookupKey, repositoryName } = await import('../../oci/reference.ts');
+  const ref = await ctx.parse(input);
+  const sigRef = await targetRepository(ctx, signatureRepo);
+  return {
+    image: await ctx.open(ref),
+    ref: lookupKey(ref),
+    name: formatReference(ref),
+    dockerReference: repositoryName(ref),
+    signatures: sigRef ? await ctx.open(sigRef) : undefined,
+  };
+}
+
+export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
+  command: 'sign <images..>',
+  describe: 'Sign images with a key and store the signatures as cosign does (.sig tag)',
+  builder: (y) =>
+    y
+      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
+      .option('key', { type: 'string', demandOption: true, describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin)' })
+      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
+      .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
+      .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (not supported yet: pass --tlog-upload=false)' })
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' })
+      .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
+  handler: (argv) =>
+    runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
+      const { signImages, TLOG_UNSUPPORTED } = await import('../../ops/sign.ts');
+      if (args['tlog-upload'] !== false) {
+        const { OcisignError } = await import('../../core/errors.ts');
+        throw new OcisignError('USAGE', TLOG_UNSUPPORTED);
+      }
+      const annotations = await parseAnnotationFlags(args.annotations);
+      const { readFile } = await import('node:fs/promises');
+      const { KeySigner, KeyVerifier } = await import('../../sign/key-signer.ts');
+      const { OcisignError, describeError } = await import('../../core/errors.ts');
+      const pem = await readFile(args.key, 'utf8').catch((err: unknown) => {
+        throw new OcisignError('BAD_INPUT', `reading key ${args.key}: ${describeError(err)}`, { cause: err });
+      });
+      const signer = await KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(ctx.env, false)(), args.key);
+      const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
+      const targets = [];
+      for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
+      const signed = await signImages(targets, {
+        signer,
+        verifier: new KeyVerifier(signer.publicKey),
+        annotations,
+        recursive: args.recursive === true,
+        tlogUpload: false,
+        logger: ctx.logger,
+      });
+      for (const s of signed) ioOf(args).stderr(s.appended ? `Pushing signature to: ${s.signatureTag}` : `Signature already present: ${s.signatureTag}`);
+      return { text: '', json: signed };
+    }),
+};

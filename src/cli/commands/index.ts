@@ -1,0 +1,18 @@
+/**
+ * Every command of the CLI, one file each. To add one: create `./<name>.ts` exporting a yargs CommandModule
+ * whose handler calls `runCommand(argv, async (ctx, args) => { const { op } = await import('../../ops/x.ts'); … })`
+ * (lazy import: start-up stays fast), then add one line here.
+ */
+import type { CommandModule } from 'yargs';
+import { copyCommand } from './copy.ts';
+import { digestCommand } from './digest.ts';
+import { treeCommand } from './tree.ts';
+import { triangulateCommand } from './triangulate.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [
+  digestCommand,
+  triangulateCommand,
+  treeCommand,
+  copyCommand,
+];

@@ -1,0 +1,42 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../context.ts';
+import { runCommand } from '../run-command.ts';
+
+interface TriangulateArgs extends GlobalArgs {
+  image: string;
+  type: 'signature' | 'attestation' | 'sbom' | 'digest';
+  repository?: string;
+}
+
+export const triangulateCommand: CommandModule<GlobalArgs, TriangulateArgs> = {
+  command: 'triangulate <image>',
+  describe: 'Print where the signature/attestation/sbom of an image is stored',
+  builder: (y) =>
+    y
+      .positional('image', { type: 'string', demandOption: true, describe: 'image reference' })
+      .option('type', { choices: ['signature', 'attestation', 'sbom', 'digest'] as const, default: 'signature' as const, describe: 'what to locate' })
+      .option('repository', { type: 'string', describe: 'repository holding attachments (default: $COSIGN_REPOSITORY, else the image\'s)' }),
+  handler: (argv) =>
+    runCommand(argv, async (ctx, args) => {
+      const { triangulateImage } = await import('../../ops/triangulate.ts');
+      const ref = await ctx.parse(args.image);
+      const target = await targetRepository(ctx, args.repository ?? ctx.env.COSIGN_REPOSITORY);
+      const result = await triangulateImage(await ctx.open(ref), ref, args.type, { targetRepository: target });
+      return { text: result.reference, json: result };
+    }),
+};
+
+/** COSIGN_REPOSITORY / --repository: a repository without tag or digest. */
+export async function targetRepository(
+  ctx: { parse(input: string): Promise<import('../../oci/reference.ts').Reference> },
+  value: string | undefined,
+) {
+  if (value === undefined || value === '') return undefined;
+  const ref = await ctx.parse(value);
+  if (ref.digest !== undefined || (ref.tag !== undefined && (ref.kind === 'layout' || value.slice(value.lastIndexOf('/')).includes(':')))) {
+    const { OcisignError } = await import('../../core/errors.ts');
+    throw new OcisignError('BAD_INPUT', `invalid repository ${JSON.stringify(value)}: must not have a tag or digest`);
+  }
+  const { repositoryOnly } = await import('../../oci/reference.ts');
+  return repositoryOnly(ref);
+}

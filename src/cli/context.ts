@@ -1,0 +1,117 @@
+/**
+ * The CLI's context: global options + environment → RegistryClientOptions, a logger, the output mode and
+ * `open(ref)`. The only place besides main.ts that reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { OcisignError, describeError } from '../core/errors.ts';
+import type { Logger, RegistryClientOptions } from '../oci/client-options.ts';
+import type { Reference } from '../oci/reference.ts';
+import type { Repository } from '../oci/repository.ts';
+import type { CliIo } from './io.ts';
+
+export type OutputMode = 'text' | 'json';
+
+/** Global options every command receives (cosign's names). */
+export interface GlobalArgs {
+  verbose?: boolean;
+  output?: OutputMode;
+  'registry-username'?: string;
+  'registry-password'?: string;
+  'registry-cacert'?: string;
+  'allow-http-registry'?: boolean;
+  'allow-insecure-registry'?: boolean;
+}
+
+export interface CliContext {
+  readonly output: OutputMode;
+  readonly verbose: boolean;
+  readonly logger: Logger;
+  readonly env: Record<string, string | undefined>;
+  /** stdout/stderr of this run (results go in the returned CommandResult; use this for extra stderr lines). */
+  readonly io: CliIo;
+  /** Options for the registry backend; the dispatcher is created on first use and closed by `close()`. */
+  clientOptions(): Promise<RegistryClientOptions>;
+  /** Parse a reference (BAD_INPUT, exit 3, when malformed). */
+  parse(input: string): Promise<Reference>;
+  /** Open the repository of a reference (layout or registry). */
+  open(ref: Reference): Promise<Repository>;
+  /** Release the dispatcher. */
+  close(): Promise<void>;
+}
+
+export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
+  const verbose = argv.verbose === true;
+  const logger: Logger = {
+    warn: (m) => io.stderr(`ocisign: warning: ${m}`),
+    debug: verbose ? (m) => io.stderr(`ocisign: ${m}`) : () => {},
+  };
+  let options: Promise<RegistryClientOptions> | undefined;
+  let closeDispatcher: (() => Promise<void>) | undefined;
+  const clientOptions = (): Promise<RegistryClientOptions> => {
+    options ??= buildClientOptions(argv, io.env, logger).then((o) => {
+      closeDispatcher = o.close;
+      return o.options;
+    });
+    return options;
+  };
+  return {
+    output: argv.output === 'json' ? 'json' : 'text',
+    verbose,
+    logger,
+    env: io.env,
+    io,
+    clientOptions,
+    async parse(input) {
+      const { parseReference } = await import('../oci/reference.ts');
+      return parseReference(input);
+    },
+    async open(ref) {
+      const { openRepository } = await import('../oci/open.ts');
+      return openRepository(ref, ref.kind === 'registry' ? await clientOptions() : { logger });
+    },
+    async close() {
+      await closeDispatcher?.();
+    },
+  };
+}
+
+async function buildClientOptions(
+  argv: GlobalArgs,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): Promise<{ options: RegistryClientOptions; close?: () => Promise<void> }> {
+  const caCerts = [argv['registry-cacert'], env.NODE_EXTRA_CA_CERTS]
+    .filter((f): f is string => typeof f === 'string' && f !== '')
+    .map((file) => readCaFile(file));
+  const username = argv['registry-username'];
+  const password = argv['registry-password'];
+  const options: RegistryClientOptions = {
+    dockerConfigDir: env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'),
+    allowHttp: argv['allow-http-registry'] === true,
+    insecure: argv['allow-insecure-registry'] === true,
+    caCerts,
+    logger,
+    env,
+  };
+  if (username !== undefined || password !== undefined) options.credentials = { username, password };
+  if (options.insecure) logger.warn('TLS verification of registries is OFF (--allow-insecure-registry)');
+  const made = await makeDispatcher(options);
+  if (made) options.dispatcher = made.dispatcher;
+  return { options, close: made?.close };
+}
+
+/** The one undici dispatcher of this process, from the registry backend's factory when it is present. */
+async function makeDispatcher(options: RegistryClientOptions) {
+  const { createCliDispatcher } = await import('./dispatcher.ts');
+  return createCliDispatcher(options);
+}
+
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OcisignError('BAD_INPUT', `reading CA certificates ${file}: ${describeError(err)}`, { cause: err });
+  }
+}

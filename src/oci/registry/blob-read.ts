@@ -1,0 +1,96 @@
+import { OcisignError } from '../../core/errors.ts';
+import { assertDigest, DigestVerifier } from '../digest.ts';
+import { refText, repoPath, type RepoContext } from './context.ts';
+import { concat, contentLength, discard } from './http-body.ts';
+import type { RequestSpec, Response } from './session.ts';
+import { pullScope } from './scopes.ts';
+
+/** HEAD a blob: true when the registry has it (a redirect to storage counts as "has it"). */
+export async function hasBlob(ctx: RepoContext, digest: string): Promise<boolean> {
+  const spec = blobRequest(ctx, 'HEAD', digest, 'checking blob');
+  spec.followRedirects = false;
+  const res = await ctx.session.expect(spec, [200, 307, 302, 404]);
+  await discard(res.body);
+  return res.statusCode !== 404;
+}
+
+/**
+ * Stream a blob. The size (when given) and digest are checked while reading; the last chunk is held back
+ * until the digest matched, so a consumer never receives every byte of a bad blob. Redirects are followed
+ * without the registry's Authorization on any other origin.
+ */
+export async function openBlob(ctx: RepoContext, digest: string, size?: number, maxBytes?: number): Promise<AsyncIterable<Uint8Array>> {
+  assertDigest(digest);
+  const what = refText(ctx, digest);
+  const res = await fetchBlob(ctx, digest);
+  const declared = contentLength(res.headers);
+  const limit = Math.min(size ?? Infinity, maxBytes ?? Infinity);
+  if (declared !== undefined && declared > limit) {
+    res.body.destroy();
+    const why = size !== undefined && declared > size ? `expected ${size}` : `the limit is ${maxBytes}`;
+    throw new OcisignError('IO', `getting blob ${what}: registry sends ${declared} bytes, ${why}`);
+  }
+  return verified(res, new DigestVerifier(digest), { what, size, maxBytes });
+}
+
+/** A whole blob in memory, refusing more than `maxBytes`; returned only after its digest matched. */
+export async function readBlob(ctx: RepoContext, digest: string, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await openBlob(ctx, digest, undefined, maxBytes)) chunks.push(chunk);
+  return concat(chunks);
+}
+
+async function fetchBlob(ctx: RepoContext, digest: string): Promise<Response> {
+  const res = await ctx.session.expect(blobRequest(ctx, 'GET', digest, 'getting blob'), [200, 404]);
+  if (res.statusCode === 404) {
+    await discard(res.body);
+    throw new OcisignError('NOT_FOUND', `getting blob ${refText(ctx, digest)}: not found`);
+  }
+  return res;
+}
+
+interface Check {
+  what: string;
+  size?: number;
+  maxBytes?: number;
+}
+
+async function* verified(res: Response, verifier: DigestVerifier, check: Check): AsyncGenerator<Uint8Array> {
+  let held: Uint8Array | undefined;
+  let clean = false;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      verifier.update(chunk);
+      if (check.size !== undefined && verifier.size > check.size) throw mismatch(check, `more than the expected ${check.size} bytes`);
+      if (check.maxBytes !== undefined && verifier.size > check.maxBytes) throw mismatch(check, `more than the limit of ${check.maxBytes} bytes`);
+      if (held) yield held;
+      held = chunk;
+    }
+    clean = true;
+  } catch (err) {
+    if (err instanceof OcisignError) throw err;
+    throw new OcisignError('IO', `getting blob ${check.what}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (!clean) res.body.destroy();
+  }
+  if (check.size !== undefined && verifier.size !== check.size) throw mismatch(check, `got ${verifier.size} bytes, expected ${check.size}`);
+  const actual = verifier.digest();
+  if (actual !== verifier.expected) throw mismatch(check, `content digest is ${actual}`);
+  if (held) yield held;
+}
+
+function mismatch(check: Check, why: string): OcisignError {
+  return new OcisignError('IO', `getting blob ${check.what}: ${why}; blob discarded`);
+}
+
+function blobRequest(ctx: RepoContext, method: 'GET' | 'HEAD', digest: string, op: string): RequestSpec {
+  return {
+    method,
+    target: repoPath(ctx, `blobs/${digest}`),
+    scopes: [pullScope(ctx.name)],
+    op,
+    ref: refText(ctx, digest),
+    idempotent: true,
+    followRedirects: true,
+  };
+}

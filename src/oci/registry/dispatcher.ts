@@ -1,0 +1,36 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+
+export interface DispatcherOptions {
+  /** Skip TLS certificate verification (--allow-insecure-registry). */
+  insecure?: boolean;
+  /** Extra CA certificates (PEM), appended to Node's default roots, never replacing them. */
+  caCerts?: string[];
+  /** Where HTTP_PROXY / HTTPS_PROXY / NO_PROXY are read from; nothing is read when absent. */
+  env?: Record<string, string | undefined>;
+  /** Connections per origin (default 8). */
+  connections?: number;
+}
+
+/**
+ * The one dispatcher of a process: an undici Agent with keep-alive and bounded connections per origin,
+ * or an EnvHttpProxyAgent when a proxy is configured in `env`.
+ */
+export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  const connect = {
+    rejectUnauthorized: options.insecure !== true,
+    ...(options.caCerts?.length ? { ca: [...rootCertificates, ...options.caCerts] } : {}),
+  };
+  const agentOptions = { connections: options.connections ?? 8, keepAliveTimeout: 10_000, connect };
+  const env = options.env ?? {};
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy ?? '';
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy ?? '';
+  if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
+  return new EnvHttpProxyAgent({
+    ...agentOptions,
+    httpProxy,
+    httpsProxy,
+    noProxy: env.NO_PROXY ?? env.no_proxy ?? '',
+    requestTls: connect,
+  });
+}

@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OcisignError } from '../../core/errors.ts';
+import type { Credentials, RegistryClientOptions } from '../client-options.ts';
+import { runCredentialHelper } from './credential-helper.ts';
+import { isDockerHub } from './hosts.ts';
+
+interface AuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface DockerConfig {
+  auths?: Record<string, AuthEntry>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+/** The legacy key Docker Hub credentials live under. */
+export const DOCKER_HUB_SERVER_URL = 'https://index.docker.io/v1/';
+
+/** Read `DIR/config.json`; a missing file is an empty config, a broken one is BAD_INPUT. */
+export async function loadDockerConfig(dir: string | undefined): Promise<DockerConfig> {
+  if (!dir) return {};
+  const file = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new OcisignError('IO', `reading docker config ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null ? (doc as DockerConfig) : {};
+  } catch (err) {
+    throw new OcisignError('BAD_INPUT', `reading docker config ${file}: invalid JSON`, { cause: err });
+  }
+}
+
+/** `https://host/v1/` → `host` (docker's convertToHostname). */
+export function normalizeConfigKey(key: string): string {
+  return key.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+}
+
+function keyMatches(key: string, registry: string): boolean {
+  const host = normalizeConfigKey(key);
+  return host === registry.toLowerCase() || (isDockerHub(registry) && isDockerHub(host));
+}
+
+/** The `auths` entry of a registry as credentials (undefined when absent or empty). */
+export function credentialsFromAuths(config: DockerConfig, registry: string): Credentials | undefined {
+  const auths = config.auths ?? {};
+  const key = Object.keys(auths).find((k) => normalizeConfigKey(k) === registry.toLowerCase())
+    ?? Object.keys(auths).find((k) => keyMatches(k, registry));
+  return key === undefined ? undefined : entryToCredentials(auths[key]!, registry);
+}
+
+function entryToCredentials(entry: AuthEntry, registry: string): Credentials | undefined {
+  const creds: Credentials = {};
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new OcisignError('BAD_INPUT', `docker config: invalid "auth" for ${registry} (not base64 user:password)`);
+    creds.username = decoded.slice(0, colon);
+    creds.password = decoded.slice(colon + 1);
+  }
+  if (entry.username) creds.username = entry.username;
+  if (entry.password) creds.password = entry.password;
+  if (entry.identitytoken) creds.identityToken = entry.identitytoken;
+  if (entry.registrytoken) creds.registryToken = entry.registrytoken;
+  return Object.keys(creds).length > 0 ? creds : undefined;
+}
+
+function helperFor(config: DockerConfig, registry: string): string | undefined {
+  const helpers = config.credHelpers ?? {};
+  const key = Object.keys(helpers).find((k) => keyMatches(k, registry));
+  return key !== undefined ? helpers[key] : config.credsStore || undefined;
+}
+
+/**
+ * The credentials of one registry host, in docker's order: explicit options (for `credentialsHost`, or
+ * any host when it is unset), then `credHelpers[host]`, then `credsStore`, then `auths`. Undefined = anonymous.
+ */
+export async function resolveCredentials(registry: string, options: RegistryClientOptions): Promise<Credentials | undefined> {
+  if (options.credentials && (!options.credentialsHost || sameRegistry(options.credentialsHost, registry))) {
+    return options.credentials;
+  }
+  const config = await loadDockerConfig(options.dockerConfigDir);
+  const helper = helperFor(config, registry);
+  if (helper) {
+    const serverUrl = isDockerHub(registry) ? DOCKER_HUB_SERVER_URL : registry;
+    const found = await runCredentialHelper(helper, serverUrl, { env: options.env });
+    if (found) return found;
+  }
+  return credentialsFromAuths(config, registry);
+}
+
+function sameRegistry(a: string, b: string): boolean {
+  const x = normalizeConfigKey(a);
+  const y = normalizeConfigKey(b);
+  return x === y || (isDockerHub(x) && isDockerHub(y));
+}

@@ -6,6 +6,8 @@
 import type { CommandModule } from 'yargs';
 import { copyCommand } from './copy.ts';
 import { digestCommand } from './digest.ts';
+import { signCommand } from './sign.ts';
+import { verifyCommand } from './verify.ts';
 import { treeCommand } from './tree.ts';
 import { triangulateCommand } from './triangulate.ts';
 
@@ -15,4 +17,6 @@ export const commands: CommandModule<any, any>[] = [
   triangulateCommand,
   treeCommand,
   copyCommand,
+  signCommand,
+  verifyCommand,
 ];

@@ -135,15 +135,35 @@ function required(path: string | undefined, name: string): string {
   return path;
 }
 
+/** A prepared command line: what to spawn, with which arguments and environment (also used by bench/). */
+export interface CommandLine {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** cosign 2.5 with a throw-away HOME/DOCKER_CONFIG. */
+export async function cosignCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
+  return { command: required(peers().cosign, 'cosign'), args, env: await isolatedEnv(options.env) };
+}
+
+/** ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */
+export async function ocisignCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
+  return { command: process.execPath, args: [ocisignBin, ...args], env: await isolatedEnv(options.env) };
+}
+
+function runLine(line: CommandLine, options: RunOptions): Promise<RunResult> {
+  return run(line.command, line.args, line.env, options);
+}
+
 /** Run cosign 2.5 with a throw-away HOME/DOCKER_CONFIG. */
 export async function runCosign(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const cosign = required(peers().cosign, 'cosign');
-  return run(cosign, args, await isolatedEnv(options.env), options);
+  return runLine(await cosignCommand(args, options), options);
 }
 
 /** Run ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */
 export async function runOcisign(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return run(process.execPath, [ocisignBin, ...args], await isolatedEnv(options.env), options);
+  return runLine(await ocisignCommand(args, options), options);
 }
 
 /** The registries.d YAML turning on sigstore attachments for the given hosts. */
@@ -193,6 +213,11 @@ const acceptAnything = { default: [{ type: 'insecureAcceptAnything' }] };
  * registry hosts and a policy (default: accept anything). Global flags go before `args`.
  */
 export async function runSkopeo(args: string[], options: SkopeoRunOptions = {}): Promise<RunResult> {
+  return runLine(await skopeoCommand(args, options), options);
+}
+
+/** The command line runSkopeo spawns (also used by bench/). */
+export async function skopeoCommand(args: string[], options: SkopeoRunOptions = {}): Promise<CommandLine> {
   const skopeo = required(peers().skopeo, 'skopeo');
   const dir = await scratchDir('skopeo');
   const registriesD = join(dir, 'registries.d');
@@ -204,7 +229,7 @@ export async function runSkopeo(args: string[], options: SkopeoRunOptions = {}):
     await writeFile(policy, JSON.stringify(acceptAnything));
   }
   const global = ['--policy', policy, '--registries.d', registriesD, '--tmpdir', dir];
-  return run(skopeo, [...global, ...args], await isolatedEnv(options.env), options);
+  return { command: skopeo, args: [...global, ...args], env: await isolatedEnv(options.env) };
 }
 
 /** A one-line summary of a run for assertion messages. */

@@ -88,6 +88,13 @@ export function interopSuite(mode: RegistryMode) {
   return {
     /** The suite's interop context, or undefined after t.skip(reason). */
     async need(t: TestContext, tools: Tool[]): Promise<Interop | undefined> {
+      const ctx = await this.ready(tools);
+      if (typeof ctx !== 'string') return ctx;
+      t.skip(ctx);
+      return undefined;
+    },
+    /** The suite's interop context, or why it cannot run (for bench/ and tests). */
+    async ready(tools: Tool[]): Promise<Interop | string> {
       const found = peers();
       const missing: string[] = [];
       if (tools.includes('cosign') && !found.cosign) missing.push(found.reason ?? 'cosign missing');
@@ -100,8 +107,7 @@ export function interopSuite(mode: RegistryMode) {
         if (typeof ctx !== 'string') return ctx;
         missing.push(ctx);
       }
-      t.skip([...new Set(missing)].join('; '));
-      return undefined;
+      return [...new Set(missing)].join('; ');
     },
     /** A fresh sample image (or multi-arch index) pushed to a fresh repository. */
     async push(ctx: Interop, name: string, platforms?: string[]): Promise<PushedImage> {

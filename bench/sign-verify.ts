@@ -1,0 +1,81 @@
+// `sign` and `verify` side by side with cosign 2.5 on one loopback registry (plain HTTP) and one image, one
+// `verify` call over 30 images, and the 16-signer race count for both tools. Starts its own registry through
+// the test harness. Each timed sign starts from an empty .sig (the tag is deleted, untimed, before each run).
+import { cosignCommand, ocisignCommand, runSkopeo, type CommandLine } from '../test/helpers/peers.ts';
+import {
+  cosignKeyPair, cosignSign, interopSuite, ocisignSign, readSigManifest, type Interop, type KeyPair, type PushedImage,
+} from '../test/interop/context.ts';
+import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
+
+const MANY = 30;
+const SIGNERS = 16;
+
+type Suite = ReturnType<typeof interopSuite>;
+
+async function deleteSig(ctx: Interop, image: PushedImage): Promise<void> {
+  const tag = `${image.digest.replace(':', '-')}.sig`;
+  await runSkopeo(['delete', ...ctx.skopeoInspectFlags, `docker://${image.repository}:${tag}`]);
+}
+
+function withPassword(line: CommandLine, key: KeyPair): CommandLine {
+  return { ...line, env: { ...line.env, COSIGN_PASSWORD: key.password } };
+}
+
+async function signRow(ctx: Interop, suite: Suite, key: KeyPair, options: BenchOptions): Promise<BenchRow> {
+  const image = await suite.push(ctx, 'bench-sign');
+  const before = () => deleteSig(ctx, image);
+  const ours = withPassword(await ocisignCommand(['sign', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
+  const peer = withPassword(await cosignCommand(['sign', '--key', key.key, '--tlog-upload=false', '--yes', ...ctx.cosignFlags, image.ref]), key);
+  return compare('sign one image', { name: 'ocisign sign', ...ours, before }, { name: 'cosign sign', ...peer, before }, options, 1.0);
+}
+
+async function verifyArgs(ctx: Interop, key: KeyPair, refs: string[]): Promise<[CommandLine, CommandLine]> {
+  return [
+    await ocisignCommand(['verify', '--key', key.pub, '--insecure-ignore-tlog', ...ctx.ocisignFlags, ...refs]),
+    await cosignCommand(['verify', '--key', key.pub, '--insecure-ignore-tlog=true', ...ctx.cosignFlags, ...refs]),
+  ];
+}
+
+async function verifyRows(ctx: Interop, suite: Suite, key: KeyPair, options: BenchOptions): Promise<BenchRow[]> {
+  const image = await suite.push(ctx, 'bench-verify');
+  const signed = await cosignSign(ctx, key, image.ref);
+  if (signed.code !== 0) throw new Error(`cosign sign for the verify bench failed: ${signed.stderr.trim()}`);
+  const [ours, peer] = await verifyArgs(ctx, key, [image.ref]);
+  const one = await compare('verify one image', { name: 'ocisign verify', ...ours }, { name: 'cosign verify', ...peer }, options, 1.0);
+
+  const images: PushedImage[] = [];
+  for (let i = 0; i < MANY; i++) images.push(await suite.push(ctx, `bench-many-${i}`));
+  await Promise.all(images.map(async (img) => {
+    const r = await cosignSign(ctx, key, img.ref);
+    if (r.code !== 0) throw new Error(`cosign sign of ${img.ref} failed: ${r.stderr.trim()}`);
+  }));
+  const [oursMany, peerMany] = await verifyArgs(ctx, key, images.map((img) => img.ref));
+  const many = await compare(`verify ${MANY} images in one call`, { name: 'ocisign verify', ...oursMany }, { name: 'cosign verify', ...peerMany }, options, 0.5);
+  return [one, many];
+}
+
+async function raceRow(ctx: Interop, suite: Suite): Promise<BenchRow> {
+  const keys = await Promise.all(Array.from({ length: SIGNERS }, (_, i) => cosignKeyPair(ctx, `bench-race-${i}`)));
+  const count = async (tool: 'cosign' | 'ocisign'): Promise<string> => {
+    const image = await suite.push(ctx, `bench-race-${tool}`);
+    const sign = tool === 'cosign' ? cosignSign : ocisignSign;
+    const results = await Promise.all(keys.map((key) => sign(ctx, key, image.ref)));
+    const kept = (await readSigManifest(ctx, image))?.layers.length ?? 0;
+    return `${tool}: ${kept}/${SIGNERS} kept (${results.filter((r) => r.code === 0).length} exited 0)`;
+  };
+  return { title: `${SIGNERS} concurrent signers, one digest`, note: `${await count('ocisign')}; ${await count('cosign')}` };
+}
+
+export const bench: BenchFunction = async (options: BenchOptions): Promise<BenchRow[]> => {
+  const suite = interopSuite('http');
+  const ctx = await suite.ready(['cosign', 'skopeo', 'ocisign']);
+  if (typeof ctx === 'string') return [{ title: 'sign / verify vs cosign', note: `skipped: ${ctx}` }];
+  try {
+    const key = await cosignKeyPair(ctx, 'bench');
+    return [await signRow(ctx, suite, key, options), ...(await verifyRows(ctx, suite, key, options)), await raceRow(ctx, suite)];
+  } finally {
+    await suite.stop();
+  }
+};
+
+if (import.meta.main) await runStandalone(bench);

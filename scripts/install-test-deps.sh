@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 if [ ${#need_apt[@]} -gt 0 ]; then

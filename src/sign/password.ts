@@ -31,7 +31,7 @@ export async function readPassword(source: PasswordSource, options: ReadPassword
     const first = await source.prompt('Enter password for private key: ');
     if (!options.confirm) return first;
     const second = await source.prompt('Enter password for private key again: ');
-    if (first !== second) throw new OcisignError('USAGE', 'reading password: passwords do not match');
+    if (first !== second) throw new OcisignError('BAD_INPUT', 'reading password: passwords do not match');
     return first;
   }
   return trimOneNewline(await source.readAll());
@@ -85,7 +85,7 @@ function promptNoEcho(streams: TerminalStreams, question: string): Promise<strin
     const onData = (data: Buffer | string): void => {
       for (const ch of data.toString()) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003' || ch === '\u0004') return finish(new OcisignError('USAGE', 'reading password: cancelled'));
+        if (ch === '\u0003' || ch === '\u0004') return finish(new OcisignError('BAD_INPUT', 'reading password: cancelled'));
         if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
         else line += ch;
       }

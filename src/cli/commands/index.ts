@@ -10,6 +10,9 @@ import { signCommand } from './sign.ts';
 import { verifyCommand } from './verify.ts';
 import { treeCommand } from './tree.ts';
 import { triangulateCommand } from './triangulate.ts';
+import { generateKeyPairCommand } from './generate-key-pair.ts';
+import { importKeyPairCommand } from './import-key-pair.ts';
+import { publicKeyCommand } from './public-key.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -17,6 +20,9 @@ export const commands: CommandModule<any, any>[] = [
   triangulateCommand,
   treeCommand,
   copyCommand,
+  generateKeyPairCommand,
+  importKeyPairCommand,
+  publicKeyCommand,
   signCommand,
   verifyCommand,
 ];

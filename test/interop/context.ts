@@ -2,40 +2,25 @@
 // harness, test/helpers/registry-server.ts), the peers, a scratch folder, the registry flags each tool needs in
 // the chosen mode, key pairs made by either tool, and sample images pushed with skopeo. Every missing piece
 // becomes a printed skip reason.
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { TestContext } from 'node:test';
-import { ocisignMissing, peers, repoRoot, runCosign, runOcisign, runSkopeo, scratchDir, writeSigstorePolicy, type RunResult } from '../helpers/peers.ts';
+import { ocisignMissing, peers, runCosign, runOcisign, runSkopeo, scratchDir, writeSigstorePolicy, type RunResult } from '../helpers/peers.ts';
+import { registryAvailable, startRegistry, type RegistryMode as TestRegistryMode, type TestRegistry } from '../helpers/registry-server.ts';
 import { pushSample, writeSampleLayout } from './sample-image.ts';
 
-export type RegistryMode = 'http' | 'tls-basic';
+export type RegistryMode = Extract<TestRegistryMode, 'http' | 'tls-basic'>;
+export type RegistryHandle = TestRegistry;
 
-export interface RegistryHandle {
-  host: string;
-  url: string;
-  caPem?: string;
-  caFile?: string;
-  username?: string;
-  password?: string;
-  dir: string;
-  stop(): Promise<void>;
-}
-
-interface RegistryHarness {
-  startRegistry(options: { mode: RegistryMode }): Promise<RegistryHandle>;
-  registryAvailable(): boolean | string | Promise<boolean | string>;
-}
-
-const harnessPath = join(repoRoot, 'test', 'helpers', 'registry-server.ts');
-
-async function loadHarness(): Promise<RegistryHarness | string> {
-  if (!existsSync(harnessPath)) return 'test/helpers/registry-server.ts not there yet';
-  const harness = (await import(pathToFileURL(harnessPath).href)) as RegistryHarness;
-  const available = await harness.registryAvailable();
-  if (available === true) return harness;
-  return typeof available === 'string' ? available : 'docker-registry not installed';
+/** Start the suite's registry, or say why it cannot run. */
+async function startOrReason(mode: RegistryMode): Promise<TestRegistry | string> {
+  const unavailable = registryAvailable();
+  if (unavailable !== undefined) return unavailable;
+  try {
+    return await startRegistry({ mode });
+  } catch (err) {
+    return `cannot start the ${mode} registry: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 export type Tool = 'cosign' | 'skopeo' | 'ocisign';
@@ -76,9 +61,8 @@ export function interopSuite(mode: RegistryMode) {
   let seq = 0;
 
   async function start(): Promise<Interop | string> {
-    const harness = await loadHarness();
-    if (typeof harness === 'string') return harness;
-    const registry = await harness.startRegistry({ mode });
+    const registry = await startOrReason(mode);
+    if (typeof registry === 'string') return registry;
     const scratch = await scratchDir(`interop-${mode}`);
     const ctx: Interop = { registry, mode, scratch, ...flagsFor(mode, registry, scratch) };
     await prepareCertDir(ctx);

@@ -8,7 +8,8 @@ import { targetRepository } from './triangulate.ts';
 interface SignArgs extends GlobalArgs {
   images: string[];
   key: string;
-  annotations?: string[];
+  /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
+  annotations?: string | string[];
   recursive?: boolean;
   'tlog-upload': boolean;
   yes?: boolean;
@@ -19,8 +20,9 @@ interface SignArgs extends GlobalArgs {
  * cosign's `-a` is a StringSlice: every value is split on commas, then each item on its first `=`.
  * `-a a=b,c=d -a e=f` gives three annotations.
  */
-export async function parseAnnotationFlags(values: readonly string[] | undefined): Promise<Record<string, string> | undefined> {
-  if (!values || values.length === 0) return undefined;
+export async function parseAnnotationFlags(value: string | readonly string[] | undefined): Promise<Record<string, string> | undefined> {
+  const values = value === undefined ? [] : ([] as string[]).concat(value);
+  if (values.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const item of values.flatMap((v) => String(v).split(','))) {
     const eq = item.indexOf('=');
@@ -59,7 +61,7 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
     y
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
       .option('key', { type: 'string', demandOption: true, describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin)' })
-      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
+      .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
       .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (not supported yet: pass --tlog-upload=false)' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' })

@@ -6,8 +6,9 @@ import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
 
 interface VerifyArgs extends GlobalArgs {
   images: string[];
-  key: string[];
-  annotations?: string[];
+  key: string | string[];
+  /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
+  annotations?: string | string[];
   'insecure-ignore-tlog'?: boolean;
   'check-docker-reference'?: boolean;
   repository?: string;
@@ -20,8 +21,8 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   builder: (y) =>
     y
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', array: true, demandOption: true, describe: 'public key file (repeat: any one key verifying is enough)' })
-      .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
+      .option('key', { type: 'string', demandOption: true, describe: 'public key file (repeat: any one key verifying is enough)' })
+      .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
       .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' })
@@ -34,7 +35,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       const { readFile } = await import('node:fs/promises');
       const { OcisignError, describeError } = await import('../../core/errors.ts');
       const verifiers = [];
-      for (const file of args.key) {
+      for (const file of ([] as string[]).concat(args.key)) {
         const pem = await readFile(file, 'utf8').catch((err: unknown) => {
           throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
         });

@@ -1,7 +1,7 @@
 import { OcisignError } from '../../core/errors.ts';
 import { assertDigest, DigestVerifier } from '../digest.ts';
 import { refText, repoPath, type RepoContext } from './context.ts';
-import { concat, contentLength, discard } from './http-body.ts';
+import { abandon, concat, contentLength, discard } from './http-body.ts';
 import type { RequestSpec, Response } from './session.ts';
 import { pullScope } from './scopes.ts';
 
@@ -26,8 +26,8 @@ export async function openBlob(ctx: RepoContext, digest: string, size?: number, 
   const declared = contentLength(res.headers);
   const limit = Math.min(size ?? Infinity, maxBytes ?? Infinity);
   if (declared !== undefined && declared > limit) {
-    res.body.destroy();
-    const why = size !== undefined && declared > size ? `expected ${size}` : `the limit is ${maxBytes}`;
+    abandon(res.body);
+    const why = size !== undefined && declared > size ? `expected ${size}` : `more than the limit of ${maxBytes} bytes`;
     throw new OcisignError('IO', `getting blob ${what}: registry sends ${declared} bytes, ${why}`);
   }
   return verified(res, new DigestVerifier(digest), { what, size, maxBytes });
@@ -71,7 +71,7 @@ async function* verified(res: Response, verifier: DigestVerifier, check: Check):
     if (err instanceof OcisignError) throw err;
     throw new OcisignError('IO', `getting blob ${check.what}: ${(err as Error).message}`, { cause: err });
   } finally {
-    if (!clean) res.body.destroy();
+    if (!clean) abandon(res.body);
   }
   if (check.size !== undefined && verifier.size !== check.size) throw mismatch(check, `got ${verifier.size} bytes, expected ${check.size}`);
   const actual = verifier.digest();

@@ -19,8 +19,15 @@ export function mediaTypeOf(headers: Headers): string | undefined {
   return value?.split(';')[0]!.trim().toLowerCase() || undefined;
 }
 
-interface Body extends AsyncIterable<Uint8Array> {
+export interface Body extends AsyncIterable<Uint8Array> {
   destroy(err?: Error): unknown;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** Abort a response body we no longer want, without an unhandled 'error' event. */
+export function abandon(body: Body): void {
+  body.on?.('error', () => {});
+  body.destroy();
 }
 
 /**
@@ -30,7 +37,7 @@ interface Body extends AsyncIterable<Uint8Array> {
 export async function readLimited(body: Body, headers: Headers, max: number, what: string): Promise<Uint8Array> {
   const declared = contentLength(headers);
   if (declared !== undefined && declared > max) {
-    body.destroy();
+    abandon(body);
     throw new OcisignError('IO', `${what}: ${declared} bytes is larger than the limit of ${max} bytes`);
   }
   const chunks: Uint8Array[] = [];
@@ -38,7 +45,7 @@ export async function readLimited(body: Body, headers: Headers, max: number, wha
   for await (const chunk of body) {
     total += chunk.byteLength;
     if (total > max) {
-      body.destroy();
+      abandon(body);
       throw new OcisignError('IO', `${what}: more than the limit of ${max} bytes`);
     }
     chunks.push(chunk);
@@ -60,7 +67,7 @@ export async function readPrefix(body: Body, max: number): Promise<string> {
   } catch {
     // an error body we could not read fully is still worth its prefix
   } finally {
-    body.destroy();
+    abandon(body);
   }
   return new TextDecoder().decode(concat(chunks, total));
 }
@@ -72,7 +79,7 @@ export async function discard(body: Body): Promise<void> {
       // drain
     }
   } catch {
-    body.destroy();
+    abandon(body);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describeError, OcisignError } from '../../core/errors.ts';
-import { readPrefix, type Headers } from './http-body.ts';
+import { readPrefix, type Body, type Headers } from './http-body.ts';
 
 /** distribution's error body: `{"errors":[{"code":"…","message":"…","detail":…}]}`. */
 export function summarizeErrorBody(text: string): string {
@@ -19,7 +19,7 @@ export function summarizeErrorBody(text: string): string {
 export interface FailedResponse {
   statusCode: number;
   headers: Headers;
-  body: { destroy(err?: Error): unknown } & AsyncIterable<Uint8Array>;
+  body: Body;
 }
 
 /**

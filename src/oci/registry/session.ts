@@ -3,7 +3,7 @@ import { OcisignError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
 import type { Logger } from '../client-options.ts';
 import type { Authenticator } from './auth.ts';
-import { discard, header } from './http-body.ts';
+import { abandon, discard, header } from './http-body.ts';
 import { errorFromResponse, isCertificateError, transportError } from './http-error.ts';
 import { isDockerHub, isLoopbackHost, sameOrigin, schemesFor } from './hosts.ts';
 import { isConnectionReset, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.ts';
@@ -137,7 +137,7 @@ export class RegistrySession {
       await discard(res.body);
       return next.scopes;
     } catch (err) {
-      res.body.destroy();
+      abandon(res.body);
       throw err;
     }
   }

@@ -33,6 +33,8 @@ export interface ManifestSpec {
   /** Send Content-Length (else chunked, so the client must count while reading). */
   contentLength: boolean;
   mediaType?: string;
+  /** Extra response headers, e.g. a lying Docker-Content-Digest. */
+  headers?: Record<string, string>;
 }
 
 export interface RedirectTarget {
@@ -86,6 +88,7 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
       res.writeHead(200, {
         'content-type': manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
         ...(manifest.contentLength ? { 'content-length': String(manifest.bytes.byteLength) } : {}),
+        ...manifest.headers,
       });
       res.end(manifest.bytes);
       return;

@@ -1,0 +1,42 @@
+/**
+ * The public library API of ocisign (named exports only). Every CLI command is a thin wrapper over one of the
+ * ops functions exported here. Other areas (sign, verify, sbom, attest) add their exports below theirs.
+ */
+// core
+export { OcisignError, EXIT_CODES, isOcisignError, type ErrorCode } from './core/errors.ts';
+export { DEFAULT_LIMITS, type Limits } from './core/limits.ts';
+
+// OCI: references, content, repositories
+export {
+  parseReference,
+  parseRegistryReference,
+  parseLayoutReference,
+  formatReference,
+  repositoryName,
+  repositoryOnly,
+  withDigest,
+  withTag,
+  type Reference,
+  type RegistryReference,
+  type LayoutReference,
+} from './oci/reference.ts';
+export { sha256Digest, isDigest, DigestVerifier } from './oci/digest.ts';
+export { MediaType, MANIFEST_ACCEPT } from './oci/media-types.ts';
+export { parseManifest, type Descriptor, type ImageManifest, type ImageIndex, type RawManifest, type Platform } from './oci/manifest.ts';
+export type { Repository, BlobSource } from './oci/repository.ts';
+export type { RegistryClientOptions, Logger, Credentials } from './oci/client-options.ts';
+export { openRepository, type OpenOptions } from './oci/open.ts';
+export { createLayoutRepository, type LayoutRepositoryOptions } from './oci/layout/layout-repository.ts';
+export { createRegistryRepository } from './oci/registry/registry-repository.ts';
+export { createDispatcher, type DispatcherOptions } from './oci/registry/dispatcher.ts';
+export { writeTar, type TarEntry } from './oci/tar-writer.ts';
+export { buildImage, buildIndex, sampleLayers, type ImageSpec, type LayerSpec, type BuiltImage, type BuiltIndex } from './oci/image-builder.ts';
+
+// cosign tag scheme
+export { attachmentTag, subjectOfAttachmentTag, type AttachmentKind } from './cosign/tags.ts';
+
+// operations
+export { digestImage, type DigestResult } from './ops/digest.ts';
+export { triangulateImage, type TriangulateType, type TriangulateResult } from './ops/triangulate.ts';
+export { treeImage, type TreeNode, type TreeAttachment, type TreeLayer } from './ops/tree.ts';
+export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';

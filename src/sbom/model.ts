@@ -32,6 +32,23 @@ export interface SbomPackage {
   description?: string;
   /** Extra name/value properties (CycloneDX properties). */
   properties?: Record<string, string>;
+  /** CycloneDX scope: `excluded` for dev-only, `optional` for optional dependencies; absent = required/unknown. */
+  scope?: 'required' | 'optional' | 'excluded';
+}
+
+/**
+ * One declared application inside the subject: a lockfile (directories) or a group of installed packages.
+ * The dependency graph runs subject → application → its direct dependencies.
+ */
+export interface SbomApplication {
+  /** e.g. "package-lock.json" or "web/yarn.lock" (the path relative to the scanned root). */
+  name: string;
+  /** purl type of its packages, e.g. "npm". */
+  type: string;
+  /** The cataloger that produced it. */
+  foundBy: string;
+  /** purls of its direct dependencies. */
+  dependsOn: string[];
 }
 
 export interface OperatingSystem {
@@ -52,6 +69,12 @@ export interface SbomSubject {
   /** For images: the manifest digest. */
   digest?: string;
   purl?: string;
+  /** For images: the platform architecture (purl `arch`), e.g. "amd64". */
+  arch?: string;
+  /** For images: the platform, e.g. "linux/amd64". */
+  platform?: string;
+  /** For images: the compressed layer digests, in order. */
+  layers?: string[];
 }
 
 export interface SbomWarning {
@@ -66,4 +89,6 @@ export interface Sbom {
   packages: SbomPackage[];
   /** Non-fatal problems; any warning makes the BOM's composition `incomplete`. */
   warnings: SbomWarning[];
+  /** Declared applications (lockfiles); absent for image scans that list installed packages only. */
+  applications?: SbomApplication[];
 }

@@ -1,0 +1,77 @@
+/**
+ * The scanned project as `metadata.component`: name and version from the root's package.json, pyproject.toml,
+ * Cargo.toml, composer.json or go.mod (first found, in that order), else the directory's name.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { cargoPurl, composerPurl, golangPurl, npmPurl, pypiPurl } from '../purl.ts';
+import type { SbomSubject } from '../model.ts';
+import { objOf, parseTomlFile, str } from './toml.ts';
+
+type Reader = (name: string) => Promise<string | undefined>;
+
+export async function describeProject(root: string): Promise<SbomSubject> {
+  const read: Reader = (name) => readFile(join(root, name), 'utf8').catch(() => undefined);
+  for (const probe of [fromPackageJson, fromPyproject, fromCargoToml, fromComposerJson, fromGoMod]) {
+    const found = await probe(read);
+    if (found) return found;
+  }
+  return { kind: 'directory', name: basename(root) || root };
+}
+
+function subject(name: string, version: string | undefined, purl: (n: string, v: string) => string): SbomSubject {
+  const s: SbomSubject = { kind: 'directory', name };
+  if (version) {
+    s.version = version;
+    s.purl = purl(name, version);
+  }
+  return s;
+}
+
+function json(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return objOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+async function fromPackageJson(read: Reader): Promise<SbomSubject | undefined> {
+  const pkg = json(await read('package.json'));
+  const name = str(pkg?.name);
+  return name ? subject(name, str(pkg?.version), npmPurl) : undefined;
+}
+
+async function fromPyproject(read: Reader): Promise<SbomSubject | undefined> {
+  const text = await read('pyproject.toml');
+  if (text === undefined) return undefined;
+  const doc = parseTomlFile('pyproject.toml', text);
+  if ('warning' in doc) return undefined;
+  const project = objOf(doc.value.project);
+  const poetry = objOf(objOf(doc.value.tool).poetry);
+  const name = str(project.name) ?? str(poetry.name);
+  return name ? subject(name, str(project.version) ?? str(poetry.version), pypiPurl) : undefined;
+}
+
+async function fromCargoToml(read: Reader): Promise<SbomSubject | undefined> {
+  const text = await read('Cargo.toml');
+  if (text === undefined) return undefined;
+  const doc = parseTomlFile('Cargo.toml', text);
+  if ('warning' in doc) return undefined;
+  const pkg = objOf(doc.value.package);
+  const name = str(pkg.name);
+  return name ? subject(name, str(pkg.version), cargoPurl) : undefined;
+}
+
+async function fromComposerJson(read: Reader): Promise<SbomSubject | undefined> {
+  const pkg = json(await read('composer.json'));
+  const name = str(pkg?.name);
+  return name ? subject(name, str(pkg?.version), composerPurl) : undefined;
+}
+
+async function fromGoMod(read: Reader): Promise<SbomSubject | undefined> {
+  const text = await read('go.mod');
+  const m = text === undefined ? null : /^\s*module\s+"?([^\s"]+)"?/m.exec(text);
+  return m ? { kind: 'directory', name: m[1]!, purl: golangPurl(m[1]!) } : undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * Directory SBOM: walk (excludes applied), parse every lockfile with its cataloger, add installed metadata
+ * where no lockfile covers it, describe the project. One application per lockfile (or installed tree);
+ * packages with the same purl found twice are merged.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OcisignError, describeError } from '../../core/errors.ts';
+import type { Sbom, SbomApplication, SbomPackage, SbomWarning } from '../model.ts';
+import { compileExcludes } from './exclude.ts';
+import { LOCKFILE_CATALOGERS } from './catalogers.ts';
+import { installedNpm, installedPython, listNodeModules, pythonMetadataPath, runInstalledCataloger } from './installed.ts';
+import { npmLockCataloger } from './npm-lock.ts';
+import { compareStrings, dedupeByPurl, packagesWithoutParents } from './package-builder.ts';
+import { describeProject } from './project.ts';
+import type { LockfileCataloger } from './types.ts';
+import { walkDirectory } from './walk.ts';
+
+export interface DirectoryScanOptions {
+  /** .gitignore-style patterns, relative to the root. */
+  exclude?: readonly string[];
+  catalogers?: readonly LockfileCataloger[];
+}
+
+const NPM_LOCKS = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+
+export async function scanDirectory(root: string, options: DirectoryScanOptions = {}): Promise<Sbom> {
+  await assertDirectory(root);
+  const catalogers = options.catalogers ?? LOCKFILE_CATALOGERS;
+  const walk = await walkDirectory(root, (base) => catalogers.some((c) => c.matches(base)), compileExcludes(options.exclude ?? []));
+  const packages: SbomPackage[] = [];
+  const applications: SbomApplication[] = [];
+  const warnings: SbomWarning[] = [];
+  const readRel = (rel: string) => readFile(join(root, rel), 'utf8').catch(() => undefined);
+  const runLockfile = async (cataloger: LockfileCataloger, path: string) => {
+    const text = await readFile(join(root, path), 'utf8').catch((err: unknown) => {
+      warnings.push({ subject: path, reason: describeError(err) });
+      return undefined;
+    });
+    if (text === undefined) return;
+    const dir = dirname(path) === '.' ? '' : dirname(path);
+    const readSibling = (name: string) => readRel(dir ? `${dir}/${name}` : name);
+    const result = await cataloger.parse({ path, text, readSibling });
+    warnings.push(...result.warnings);
+    if (result.packages.length === 0 && result.rootDependsOn.length === 0) return;
+    packages.push(...result.packages);
+    applications.push({ name: path, type: cataloger.type, foundBy: cataloger.name, dependsOn: result.rootDependsOn });
+  };
+  for (const file of walk.files) {
+    const base = file.path.slice(file.path.lastIndexOf('/') + 1);
+    for (const cataloger of catalogers.filter((c) => c.matches(base))) await runLockfile(cataloger, file.path);
+  }
+  await addInstalledNpm(root, walk.nodeModulesParents, runLockfile, packages, applications, warnings);
+  if (walk.pythonInstalled.length > 0) {
+    const r = await runInstalledCataloger(root, walk.pythonInstalled.map(pythonMetadataPath), installedPython);
+    addInstalledGroup(r.packages, 'site-packages', 'pypi', installedPython.name, packages, applications);
+    warnings.push(...r.warnings);
+  }
+  applications.sort((a, b) => compareStrings(a.name, b.name));
+  return { subject: await describeProject(root), packages: dedupeByPurl(packages), warnings, applications };
+}
+
+async function addInstalledNpm(
+  root: string,
+  parents: string[],
+  runLockfile: (c: LockfileCataloger, path: string) => Promise<void>,
+  packages: SbomPackage[],
+  applications: SbomApplication[],
+  warnings: SbomWarning[],
+): Promise<void> {
+  for (const dir of parents) {
+    const prefix = dir ? `${dir}/` : '';
+    const hasLock = await Promise.all(NPM_LOCKS.map((n) => exists(join(root, prefix + n))));
+    if (hasLock.some(Boolean)) continue;
+    const hidden = `${prefix}node_modules/.package-lock.json`;
+    if (await exists(join(root, hidden))) {
+      await runLockfile(npmLockCataloger, hidden);
+      continue;
+    }
+    const r = await runInstalledCataloger(root, await listNodeModules(root, dir), installedNpm);
+    warnings.push(...r.warnings);
+    addInstalledGroup(r.packages, `${prefix}node_modules`, 'npm', installedNpm.name, packages, applications);
+  }
+}
+
+function addInstalledGroup(found: SbomPackage[], name: string, type: string, foundBy: string, packages: SbomPackage[], applications: SbomApplication[]): void {
+  if (found.length === 0) return;
+  packages.push(...found);
+  applications.push({ name, type, foundBy, dependsOn: packagesWithoutParents(found) });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+async function assertDirectory(root: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new OcisignError(code === 'ENOENT' ? 'BAD_INPUT' : 'IO', `scanning directory ${root}: ${code === 'ENOENT' ? 'no such directory' : describeError(err)}`, { cause: err });
+  }
+  if (!info.isDirectory()) throw new OcisignError('BAD_INPUT', `scanning directory ${root}: not a directory`);
+}

@@ -1,0 +1,87 @@
+/**
+ * CycloneDX 1.6 JSON / XML bytes of an Sbom: the library's model and serializers (lists sorted), then
+ * ocisign's additions the library has no model for — `compositions` (`incomplete` when there are warnings)
+ * and empty `dependsOn` on leaves — then a locale-independent sort, the serial number (random, or a UUIDv5 of
+ * the content with `deterministic`), and strict validation before anything is returned.
+ */
+import * as CDX from '@cyclonedx/cyclonedx-library';
+import type { Sbom } from '../model.ts';
+import { compareStrings } from '../directory/package-builder.ts';
+import { buildCdxBom, type CdxModelOptions } from './cyclonedx-model.ts';
+import { SERIAL_PLACEHOLDER, deterministicSerial, randomSerial } from './serial.ts';
+import { validateCdxJson, validateCdxXml } from './validate.ts';
+
+export interface CdxWriteOptions extends CdxModelOptions {
+  format: 'json' | 'xml';
+  deterministic?: boolean;
+}
+
+export interface CdxWriteResult {
+  text: string;
+  /** Notes for the user (e.g. XML schema validation skipped). */
+  notes: string[];
+}
+
+type Json = Record<string, unknown>;
+
+const spec = CDX.Spec.Spec1dot6;
+
+export async function writeCycloneDx(sbom: Sbom, options: CdxWriteOptions): Promise<CdxWriteResult> {
+  const { bom, graph } = buildCdxBom(sbom, options);
+  bom.serialNumber = SERIAL_PLACEHOLDER;
+  const aggregate = sbom.warnings.length > 0 ? 'incomplete' : 'complete';
+  const json = finishJson(new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(spec)), bom, graph.rootRef, aggregate);
+  const serial = options.deterministic ? deterministicSerial(json) : randomSerial();
+  const jsonText = json.replace(SERIAL_PLACEHOLDER, serial);
+  await validateCdxJson(jsonText, `the CycloneDX JSON of ${sbom.subject.name}`);
+  if (options.format === 'json') return { text: jsonText, notes: [] };
+  bom.serialNumber = serial;
+  const xml = new XmlWithCompositions(new CDX.Serialize.XML.Normalize.Factory(spec), graph.rootRef, aggregate)
+    .serialize(bom, { sortLists: true, space: 2 });
+  const checked = await validateCdxXml(xml, `the CycloneDX XML of ${sbom.subject.name}`);
+  return { text: `${xml}\n`, notes: checked ? [] : ['XML schema validation skipped (optional libxmljs2 not installed); the same BOM validated as JSON'] };
+}
+
+function finishJson(serializer: CDX.Serialize.JsonSerializer, bom: CDX.Models.Bom, rootRef: string, aggregate: string): string {
+  const doc = JSON.parse(serializer.serialize(bom, { sortLists: true })) as Json;
+  const components = (doc.components as Json[] | undefined) ?? [];
+  components.sort((a, b) => compareStrings(String(a['bom-ref']), String(b['bom-ref'])));
+  for (const c of components) sortProperties(c);
+  sortProperties((doc.metadata as Json).component as Json);
+  const deps = (doc.dependencies as Json[] | undefined) ?? [];
+  for (const d of deps) d.dependsOn = [...((d.dependsOn as string[] | undefined) ?? [])].sort(compareStrings);
+  deps.sort((a, b) => compareStrings(String(a.ref), String(b.ref)));
+  doc.compositions = [{ aggregate, assemblies: [rootRef], dependencies: [rootRef] }];
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+function sortProperties(c: Json | undefined): void {
+  const props = c?.properties as { name: string; value: string }[] | undefined;
+  props?.sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.value, b.value));
+}
+
+/** The library's XML serializer plus a `<compositions>` element after `<dependencies>` (schema order). */
+class XmlWithCompositions extends CDX.Serialize.XmlSerializer {
+  #rootRef: string;
+  #aggregate: string;
+
+  constructor(factory: CDX.Serialize.XML.Normalize.Factory, rootRef: string, aggregate: string) {
+    super(factory);
+    this.#rootRef = rootRef;
+    this.#aggregate = aggregate;
+  }
+
+  protected override _serialize(normalizedBom: CDX.Serialize.XML.Types.SimpleXml.Element, options?: CDX.Serialize.Types.SerializerOptions): string {
+    const children = [...((normalizedBom.children ?? []) as Iterable<CDX.Serialize.XML.Types.SimpleXml.Element>)];
+    const el = (name: string, kids?: CDX.Serialize.XML.Types.SimpleXml.Element['children'], attributes?: Record<string, string>) =>
+      ({ type: 'element', name, children: kids, attributes }) as CDX.Serialize.XML.Types.SimpleXml.Element;
+    const compositions = el('compositions', [el('composition', [
+      el('aggregate', this.#aggregate),
+      el('assemblies', [el('assembly', undefined, { ref: this.#rootRef })]),
+      el('dependencies', [el('dependency', undefined, { ref: this.#rootRef })]),
+    ])]);
+    const at = children.findIndex((c) => c.name === 'dependencies');
+    children.splice(at < 0 ? children.length : at + 1, 0, compositions);
+    return super._serialize({ ...normalizedBom, children }, options);
+  }
+}

@@ -114,3 +114,18 @@ test('blobs stream from a factory and are verified while written', async (t) => 
   assert.equal(sha256Digest(await repo.readBlob(digest, big.byteLength)), digest);
   await assert.rejects(repo.readBlob(digest, 1024), /limit 1024/);
 });
+
+test('a stale index.json.lock (its holder died) is broken; a fresh one makes writers wait', async (t) => {
+  const { repo, root } = await tempLayout(t);
+  await buildImage(repo, { layers: sampleLayers() }, 'first');
+  const lock = join(root, 'index.json.lock');
+  await writeFile(lock, '99999 dead');
+  const { utimes } = await import('node:fs/promises');
+  await utimes(lock, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+  await buildImage(repo, { layers: sampleLayers(), config: { Env: ['A=1'] } }, 'second');
+  assert.deepEqual((await repo.listTags()).sort(), ['first', 'second']);
+  await writeFile(lock, '99999 alive');
+  const impatient = createLayoutRepository({ kind: 'layout', path: root }, { lock: { timeoutMs: 200 } });
+  await assert.rejects(buildImage(impatient, { layers: sampleLayers(), config: { Env: ['B=1'] } }, 'third'), (e: unknown) => isOcisignError(e, 'IO') && /timed out waiting for lock .*index\.json\.lock/.test(e.message));
+  await rm(lock);
+});

@@ -1,4 +1,4 @@
-import { OcisignError, withContext } from '../core/errors.ts';
+import { OcisignError, isOcisignError, withContext } from '../core/errors.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -100,11 +100,11 @@ class AppendContext {
     let current = await this.read();
     const dup = this.options.isDuplicate ? current.layers.find((l) => this.options.isDuplicate!(l)) : undefined;
     if (dup) return this.result(false, current.layers.length);
-    await this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload);
+    await this.retrying('uploading the payload', () => this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload));
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       this.remember(current);
       if (!this.isComplete(current)) {
-        await this.write(current);
+        await this.retrying('writing', () => this.write(current));
         current = await this.read();
         this.remember(current);
         if (!this.isComplete(current)) {
@@ -125,7 +125,24 @@ class AppendContext {
   }
 
   private async read(): Promise<AttachmentSet> {
-    return readAttachments(this.repo, this.subjectDigest, this.options.kind, { limits: this.limits });
+    return this.retrying('reading', () => readAttachments(this.repo, this.subjectDigest, this.options.kind, { limits: this.limits }));
+  }
+
+  /**
+   * Registries fail transiently under concurrent writers (distribution 2.8: 500 reading a tag being
+   * rewritten; 400 MANIFEST_BLOB_UNKNOWN while an identical blob upload is in flight): retry I/O errors.
+   */
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const tries = this.options.maxAttempts ?? 12;
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isOcisignError(err, 'IO') || i >= tries) throw err;
+        this.options.logger?.debug(`${this.tag}: ${what} failed (${err.message}); retrying`);
+        await this.backoff(i);
+      }
+    }
   }
 
   private remember(set: AttachmentSet): void {

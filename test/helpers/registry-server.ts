@@ -49,6 +49,21 @@ export interface TestRegistry {
 
 const exec = promisify(execFile);
 
+/** Registries still running: killed when the test process exits, even if a test forgot stop(). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
 /** undefined when the real registry can be started here, else why not (for t.skip). */
 export function registryAvailable(): string | undefined {
   if (!existsSync(REGISTRY_BIN)) return `${REGISTRY_BIN} not installed (apt-get install -y docker-registry; scripts/install-test-deps.sh)`;
@@ -145,6 +160,7 @@ async function configure(mode: RegistryMode, dir: string, out: Partial<TestRegis
 /** Start the registry and read the port it bound from its "listening on" log line. */
 function launch(configFile: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  track(child);
   let log = '';
   let started = false;
   return new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { Agent } from 'undici';
+import { Agent, EnvHttpProxyAgent } from 'undici';
+import { createDispatcher } from '../../../src/oci/registry/dispatcher.ts';
 import { rechunk } from '../../../src/oci/registry/blob-write.ts';
 import { credentialsFromAuths, normalizeConfigKey, resolveCredentials } from '../../../src/oci/registry/docker-config.ts';
 import { apiHostFor, isLoopbackHost, schemesFor } from '../../../src/oci/registry/hosts.ts';
@@ -57,6 +58,17 @@ describe('hosts and transport rules', () => {
     assert.deepEqual(schemesFor('registry.example.com', true), ['https', 'http']);
     for (const h of ['127.0.0.1:5000', '127.1.2.3', 'localhost:5000', '[::1]:5000']) assert.deepEqual(schemesFor(h, false), ['https', 'http'], h);
     assert.equal(isLoopbackHost('127.0.0.1.example.com'), false);
+  });
+  it('uses an EnvHttpProxyAgent only when env names a proxy', async () => {
+    const plain = createDispatcher({ env: {} });
+    const proxied = createDispatcher({ env: { HTTPS_PROXY: 'http://127.0.0.1:3128', NO_PROXY: 'localhost' } });
+    try {
+      assert.ok(plain instanceof Agent && !(plain instanceof EnvHttpProxyAgent));
+      assert.ok(proxied instanceof EnvHttpProxyAgent);
+    } finally {
+      await plain.close();
+      await proxied.close();
+    }
   });
   it('talks to registry-1.docker.io for index.docker.io', () => {
     assert.equal(apiHostFor('index.docker.io'), 'registry-1.docker.io');

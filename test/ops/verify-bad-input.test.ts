@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readAttachments } from '../../src/cosign/attachments.ts';
+import { attachmentTag } from '../../src/cosign/tags.ts';
+import { sha256Digest } from '../../src/oci/digest.ts';
+import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
+import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+
+async function setup(t: { after(fn: () => Promise<void>): void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-bad-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const layout = join(dir, 'layout');
+  const repo = createLayoutRepository({ kind: 'layout', path: layout });
+  const digest = await pushTestImage(repo, 'v1');
+  const k = await writeTestKeyPair(join(dir, 'k'));
+  return { dir, layout, repo, digest, k };
+}
+
+test('a tampered signature blob in a layout: verify fails with an error naming the layer (corrupt layout: exit 3)', async (t) => {
+  const { layout, repo, digest, k } = await setup(t);
+  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`])).code, 0);
+  const set = await readAttachments(repo, digest, 'signature');
+  const layerDigest = set.layers[0]!.descriptor.digest;
+  const path = join(layout, 'blobs', 'sha256', layerDigest.slice(7));
+  const original = await readFile(path);
+  await chmod(path, 0o644);
+  await writeFile(path, Buffer.from(original.toString('utf8').replace('"optional":null', '"optional":{}  ')));
+  const r = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `oci:${layout}@${digest}`]);
+  assert.equal(r.code, 3, r.stderr); // the layout backend reports a corrupt layout as bad input (a registry: I/O, 4)
+  assert.match(r.stderr, new RegExp(`reading layer 0 \\(${layerDigest}\\)`));
+  assert.equal(r.stdout, '');
+});
+
+test('a .sig with 1001 layers: verify and sign refuse (exit 3), sign writes nothing', async (t) => {
+  const { layout, repo, digest, k } = await setup(t);
+  const payload = new TextEncoder().encode('{}');
+  await repo.putBlob({ digest: sha256Digest(payload), size: payload.byteLength }, payload);
+  const config = new TextEncoder().encode('{}');
+  const layer = `{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":2,"digest":"${sha256Digest(payload)}","annotations":{"dev.cosignproject.cosign/signature":"AAAA"}}`;
+  const manifest = new TextEncoder().encode(
+    `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"${sha256Digest(config)}"},"layers":[${Array(1001).fill(layer).join(',')}]}`,
+  );
+  await repo.putManifest(attachmentTag(digest, 'signature'), { bytes: manifest, digest: sha256Digest(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' });
+  const v = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `oci:${layout}@${digest}`]);
+  assert.equal(v.code, 3, v.stderr);
+  assert.match(v.stderr, /1001 layers, more than the limit of 1000/);
+  const before = await readFile(join(layout, 'index.json'), 'utf8');
+  const s = await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
+  assert.equal(s.code, 3, s.stderr);
+  assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before, 'nothing written');
+});
+
+test('a truncated or foreign key file is refused before anything is written', async (t) => {
+  const { dir, layout, k } = await setup(t);
+  const before = await readFile(join(layout, 'index.json'), 'utf8');
+  const truncated = join(dir, 'trunc.key');
+  await writeFile(truncated, (await readFile(k.key, 'utf8')).slice(0, 120));
+  const s = await runCli(['sign', '--key', truncated, '--tlog-upload=false', `oci:${layout}:v1`]);
+  assert.equal(s.code, 3, s.stderr);
+  const pubAsKey = await runCli(['sign', '--key', k.pub, '--tlog-upload=false', `oci:${layout}:v1`]);
+  assert.equal(pubAsKey.code, 3, pubAsKey.stderr);
+  const keyAsPub = await runCli(['verify', '--key', k.key, '--insecure-ignore-tlog', `oci:${layout}:v1`]);
+  assert.equal(keyAsPub.code, 3, keyAsPub.stderr);
+  assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before);
+});
+
+test('a signature naming another digest, copied onto this image, does not verify (exit 12)', async (t) => {
+  const { layout, repo, digest, k } = await setup(t);
+  const other = await pushTestImage(repo, 'v2', 'other');
+  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${other}`])).code, 0);
+  const otherSig = (await repo.getManifest(attachmentTag(other, 'signature')))!;
+  await repo.putManifest(attachmentTag(digest, 'signature'), otherSig);
+  const r = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `oci:${layout}@${digest}`]);
+  assert.equal(r.code, 12);
+  assert.match(r.stderr, new RegExp(`payload signs ${other}, not the image digest ${digest}`));
+});

@@ -1,0 +1,64 @@
+// sign and verify against the real registry (distribution 2.8): the cosign-shaped .sig on the wire, many images in
+// one verify call, and a registry that returns different bytes for a digest (fault proxy).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import { readAttachments } from '../../src/cosign/attachments.ts';
+import { buildSignatureConfig } from '../../src/cosign/signature-image.ts';
+import { openRepository } from '../../src/oci/open.ts';
+import { parseReference } from '../../src/oci/reference.ts';
+import { startFaultProxy } from '../helpers/fault-proxy.ts';
+import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
+import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+
+test('sign and verify on the real registry; many images in one call; lying registry', async (t) => {
+  const why = registryAvailable();
+  if (why) return t.skip(why);
+  const registry = await startRegistry({ mode: 'http' });
+  const proxy = await startFaultProxy({ upstream: registry.url });
+  const dispatcher = new Agent();
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-reg-'));
+  t.after(async () => {
+    await dispatcher.close();
+    await proxy.stop();
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const k = await writeTestKeyPair(join(dir, 'k'));
+  const repo = openRepository(parseReference(`${registry.host}/demo/app`), { dispatcher });
+  const digests: string[] = [];
+  for (let i = 0; i < 6; i++) digests.push(await pushTestImage(repo, `v${i}`, `img${i}`));
+
+  const signed = await runCli(['sign', '--key', k.key, '--tlog-upload=false', ...digests.slice(0, 5).map((d) => `${registry.host}/demo/app@${d}`)]);
+  assert.equal(signed.code, 0, signed.stderr);
+
+  const set = await readAttachments(repo, digests[0]!, 'signature', { payloads: true });
+  const m = JSON.parse(new TextDecoder().decode(set.manifest!.bytes));
+  assert.equal(m.config.size, 233);
+  assert.deepEqual(Object.keys(m), ['schemaVersion', 'mediaType', 'config', 'layers']);
+  assert.equal(
+    new TextDecoder().decode(set.layers[0]!.payload),
+    `{"critical":{"identity":{"docker-reference":"${registry.host}/demo/app"},"image":{"docker-manifest-digest":"${digests[0]}"},"type":"cosign container image signature"},"optional":null}`,
+  );
+  assert.deepEqual(set.layers[0]!.descriptor.mediaType, 'application/vnd.dev.cosign.simplesigning.v1+json');
+  assert.ok(buildSignatureConfig([set.layers[0]!.descriptor.digest]).byteLength === 233);
+
+  const five = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', ...digests.slice(0, 5).map((_, i) => `${registry.host}/demo/app:v${i}`)]);
+  assert.equal(five.code, 0, five.stderr);
+  const lines = five.stdout.trim().split('\n');
+  assert.equal(lines.length, 5);
+  lines.forEach((l, i) => assert.match(l, new RegExp(digests[i]!), 'results in input order'));
+
+  const withUnsigned = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `${registry.host}/demo/app:v0`, `${registry.host}/demo/app:v5`]);
+  assert.equal(withUnsigned.code, 10);
+  assert.equal(withUnsigned.stdout.trim().split('\n').length, 1);
+
+  proxy.corruptBlobs = true;
+  const lying = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `${proxy.host}/demo/app@${digests[0]}`]);
+  assert.equal(lying.code, 4, lying.stderr);
+  assert.match(lying.stderr, /reading layer 0 \(sha256:[0-9a-f]{64}\)/);
+  assert.equal(lying.stdout, '');
+});

@@ -13,6 +13,7 @@ import { triangulateCommand } from './triangulate.ts';
 import { generateKeyPairCommand } from './generate-key-pair.ts';
 import { importKeyPairCommand } from './import-key-pair.ts';
 import { publicKeyCommand } from './public-key.ts';
+import { sbomCommand } from './sbom.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -25,4 +26,5 @@ export const commands: CommandModule<any, any>[] = [
   publicKeyCommand,
   signCommand,
   verifyCommand,
+  sbomCommand,
 ];

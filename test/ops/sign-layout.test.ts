@@ -55,7 +55,7 @@ test('--tlog-upload defaults to true and then fails before writing anything', as
   const before = await readFile(join(layout, 'index.json'), 'utf8');
   const r = await runCli(['sign', '--key', k1.key, `oci:${layout}:v1`]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /uploading to the transparency log is not supported yet; pass --tlog-upload=false/);
+  assert.match(r.stderr, /uploading to the transparency log .*pass --tlog-upload=false/);
   assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before);
   assert.equal((await readAttachments(repo, digest, 'signature')).layers.length, 0);
 });

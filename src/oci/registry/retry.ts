@@ -22,8 +22,10 @@ const RESET_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUS.has(status);
+export function isRetryableStatus(status: number, method = 'PUT'): boolean {
+  // A 500 on a read is retried too: distribution 2.8's filesystem driver answers 500 "invalid checksum digest
+  // format" when a reader catches a link file that a concurrent writer is rewriting (16 racing signers show it).
+  return RETRYABLE_STATUS.has(status) || (status === 500 && (method === 'GET' || method === 'HEAD'));
 }
 
 /** A dropped or reset connection (not a refused one: nobody is listening, retrying won't help). */

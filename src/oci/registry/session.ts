@@ -106,7 +106,7 @@ export class RegistrySession {
         }
         return { ...res, url };
       }
-      if (isRetryableStatus(status) && spec.idempotent && replayable && attempt < this.options.retry.attempts) {
+      if (isRetryableStatus(status, spec.method) && spec.idempotent && replayable && attempt < this.options.retry.attempts) {
         const after = parseRetryAfter(header(res.headers, 'retry-after'));
         await discard(res.body);
         await this.pause(spec, attempt++, after, `${status}`);

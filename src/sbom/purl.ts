@@ -18,9 +18,13 @@ export interface PurlParts {
 }
 
 /** Percent-encode one purl component (anything but `A-Za-z0-9.-_~:`). */
+const SAFE = /^[A-Za-z0-9.\-_~:]*$/;
+const utf8 = new TextEncoder();
+
 export function encodePurlComponent(value: string): string {
+  if (SAFE.test(value)) return value;
   let out = '';
-  for (const byte of new TextEncoder().encode(value)) {
+  for (const byte of utf8.encode(value)) {
     const ch = String.fromCharCode(byte);
     out += /[A-Za-z0-9.\-_~:]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }

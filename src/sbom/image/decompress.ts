@@ -93,7 +93,7 @@ export async function* decompressLayer(
     yield* counted;
     return;
   }
-  const options = { chunkSize: 128 * 1024 };
+  const options = { chunkSize: 64 * 1024 };
   const inflater = kind === 'gzip' ? createGunzip(options) : createZstdDecompress(options);
   const input = Readable.from(counted, { objectMode: false });
   input.on('error', (err) => inflater.destroy(err));

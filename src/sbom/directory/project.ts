@@ -1,22 +1,29 @@
 /**
  * The scanned project as `metadata.component`: name and version from the root's package.json, pyproject.toml,
- * Cargo.toml, composer.json or go.mod (first found, in that order), else the directory's name.
+ * Cargo.toml, composer.json or go.mod (first found, in that order), else what a lockfile at the root says
+ * (package-lock `name`, uv's editable root), else the directory's name.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { cargoPurl, composerPurl, golangPurl, npmPurl, pypiPurl } from '../purl.ts';
 import type { SbomSubject } from '../model.ts';
 import { objOf, parseTomlFile, str } from './toml.ts';
 
 type Reader = (name: string) => Promise<string | undefined>;
 
-export async function describeProject(root: string): Promise<SbomSubject> {
+export async function describeProject(root: string, fromLockfile?: { name: string; version?: string; purl?: string }): Promise<SbomSubject> {
   const read: Reader = (name) => readFile(join(root, name), 'utf8').catch(() => undefined);
   for (const probe of [fromPackageJson, fromPyproject, fromCargoToml, fromComposerJson, fromGoMod]) {
     const found = await probe(read);
     if (found) return found;
   }
-  return { kind: 'directory', name: basename(root) || root };
+  if (fromLockfile) {
+    const s: SbomSubject = { kind: 'directory', name: fromLockfile.name };
+    if (fromLockfile.version) s.version = fromLockfile.version;
+    if (fromLockfile.purl) s.purl = fromLockfile.purl;
+    return s;
+  }
+  return { kind: 'directory', name: basename(resolve(root)) || root };
 }
 
 function subject(name: string, version: string | undefined, purl: (n: string, v: string) => string): SbomSubject {

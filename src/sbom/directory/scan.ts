@@ -13,7 +13,8 @@ import { installedNpm, installedPython, listNodeModules, pythonMetadataPath, run
 import { npmLockCataloger } from './npm-lock.ts';
 import { compareStrings, dedupeByPurl, packagesWithoutParents } from './package-builder.ts';
 import { describeProject } from './project.ts';
-import type { LockfileCataloger } from './types.ts';
+import type { LockfileCataloger, LockfileResult } from './types.ts';
+import { npmPurl, pypiPurl } from '../purl.ts';
 import { walkDirectory } from './walk.ts';
 
 export interface DirectoryScanOptions {
@@ -31,6 +32,7 @@ export async function scanDirectory(root: string, options: DirectoryScanOptions 
   const packages: SbomPackage[] = [];
   const applications: SbomApplication[] = [];
   const warnings: SbomWarning[] = [];
+  let lockfileProject: LockfileResult['project'];
   const readRel = (rel: string) => readFile(join(root, rel), 'utf8').catch(() => undefined);
   const runLockfile = async (cataloger: LockfileCataloger, path: string) => {
     const text = await readFile(join(root, path), 'utf8').catch((err: unknown) => {
@@ -42,6 +44,7 @@ export async function scanDirectory(root: string, options: DirectoryScanOptions 
     const readSibling = (name: string) => readRel(dir ? `${dir}/${name}` : name);
     const result = await cataloger.parse({ path, text, readSibling });
     warnings.push(...result.warnings);
+    if (dir === '' && result.project && !lockfileProject) lockfileProject = projectWithPurl(result.project, cataloger.type);
     if (result.packages.length === 0 && result.rootDependsOn.length === 0) return;
     packages.push(...result.packages);
     applications.push({ name: path, type: cataloger.type, foundBy: cataloger.name, dependsOn: result.rootDependsOn });
@@ -57,7 +60,7 @@ export async function scanDirectory(root: string, options: DirectoryScanOptions 
     warnings.push(...r.warnings);
   }
   applications.sort((a, b) => compareStrings(a.name, b.name));
-  return { subject: await describeProject(root), packages: dedupeByPurl(packages), warnings, applications };
+  return { subject: await describeProject(root, lockfileProject), packages: dedupeByPurl(packages), warnings, applications };
 }
 
 async function addInstalledNpm(
@@ -87,6 +90,12 @@ function addInstalledGroup(found: SbomPackage[], name: string, type: string, fou
   if (found.length === 0) return;
   packages.push(...found);
   applications.push({ name, type, foundBy, dependsOn: packagesWithoutParents(found) });
+}
+
+function projectWithPurl(p: NonNullable<LockfileResult['project']>, type: string): NonNullable<LockfileResult['project']> {
+  if (p.purl || !p.version) return p;
+  const purl = type === 'npm' ? npmPurl(p.name, p.version) : type === 'pypi' ? pypiPurl(p.name, p.version) : undefined;
+  return purl ? { ...p, purl } : p;
 }
 
 async function exists(path: string): Promise<boolean> {

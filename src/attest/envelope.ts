@@ -1,0 +1,29 @@
+import { dsse } from '@sigstore/core';
+import { goJsonString } from '../cosign/go-json.ts';
+import type { Signer } from '../sign/signer.ts';
+
+/** DSSE payloadType of an in-toto statement; cosign refuses any other on verify. */
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
+/** The bytes DSSE signs: PAE(payloadType, payload) (the helper @sigstore/core ships, as src/sigstore/dsse.ts uses). */
+export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
+  return dsse.preAuthEncoding(payloadType, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+}
+
+/**
+ * cosign 2's envelope JSON (go-securesystemslib's struct):
+ * `{"payloadType":"…","payload":"<b64>","signatures":[{"keyid":"","sig":"<b64>"}]}`.
+ */
+export function formatEnvelope(payloadType: string, payload: Uint8Array, signature: Uint8Array, keyid = ''): Uint8Array {
+  const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+  const sig = Buffer.from(signature).toString('base64');
+  return new TextEncoder().encode(
+    `{"payloadType":${goJsonString(payloadType)},"payload":"${b64}","signatures":[{"keyid":${goJsonString(keyid)},"sig":"${sig}"}]}`,
+  );
+}
+
+/** Sign an in-toto statement's exact bytes over PAE and wrap it in an envelope. */
+export async function signStatement(signer: Signer, statement: Uint8Array): Promise<Uint8Array> {
+  const signature = await signer.sign(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, statement));
+  return formatEnvelope(IN_TOTO_PAYLOAD_TYPE, statement, signature);
+}

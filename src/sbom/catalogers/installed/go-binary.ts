@@ -1,0 +1,135 @@
+/**
+ * Go binaries: executables (ELF, Mach-O, PE) are stream-inspected for the `\xff Go buildinf:` blob (16-byte
+ * aligned, as Go's debug/buildinfo looks for it); only the blob is kept. Go ≥ 1.18 inline format (flags & 2):
+ * a varint-prefixed Go version and module info (`path`, `mod`, `dep`, `=>` replacement lines). The main
+ * module becomes pkg:golang/<path>@<version> (with `(devel)` kept as syft does), each dep one more package with
+ * an edge from the main module. Older pointer-format binaries (Go < 1.18) yield nothing.
+ */
+import type { SbomPackage } from '../../model.ts';
+import { golangPurl } from '../../purl.ts';
+import type { FileInfo } from '../../image/squash.ts';
+import { type CatalogContext, type InstalledCataloger, type InstalledFile, fileSubject, makePackage } from './cataloger.ts';
+
+const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+const ALIGN = 16;
+/** Bytes kept after the magic: header + version + module info. */
+const MAX_BLOB = 1024 * 1024;
+const EXEC_MAGICS = [
+  [0x7f, 0x45, 0x4c, 0x46], // ELF
+  [0xfe, 0xed, 0xfa, 0xce],
+  [0xfe, 0xed, 0xfa, 0xcf],
+  [0xce, 0xfa, 0xed, 0xfe],
+  [0xcf, 0xfa, 0xed, 0xfe], // Mach-O
+  [0x4d, 0x5a], // PE "MZ"
+];
+
+function isExecutableHead(head: Uint8Array): boolean {
+  return EXEC_MAGICS.some((m) => m.every((b, i) => head[i] === b));
+}
+
+/** Find the first 16-byte-aligned magic in a stream; return up to MAX_BLOB bytes starting at it. */
+export async function findBuildInfo(body: AsyncIterable<Uint8Array>): Promise<Uint8Array | undefined> {
+  let base = 0; // stream offset of buf[0]
+  let carry = Buffer.alloc(0);
+  let blob: Buffer | undefined;
+  let first = true;
+  for await (const raw of body) {
+    if (first && !isExecutableHead(raw)) return undefined;
+    first = false;
+    if (blob) {
+      blob = Buffer.concat([blob, raw.subarray(0, MAX_BLOB - blob.length)]);
+      if (blob.length >= MAX_BLOB) break;
+      continue;
+    }
+    const buf = Buffer.concat([carry, raw]);
+    let hit = -1;
+    for (let i = buf.indexOf(MAGIC); i !== -1; i = buf.indexOf(MAGIC, i + 1)) {
+      if ((base + i) % ALIGN === 0) {
+        hit = i;
+        break;
+      }
+    }
+    if (hit !== -1) {
+      blob = Buffer.from(buf.subarray(hit, hit + MAX_BLOB));
+      if (blob.length >= MAX_BLOB) break;
+      continue;
+    }
+    const keep = Math.min(MAGIC.length - 1, buf.length);
+    carry = Buffer.from(buf.subarray(buf.length - keep));
+    base += buf.length - keep;
+  }
+  return blob ? new Uint8Array(blob) : undefined;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (let i = pos; i < buf.length && i < pos + 10; i++) {
+    value += (buf[i]! & 0x7f) * 2 ** shift;
+    if ((buf[i]! & 0x80) === 0) return [value, i + 1];
+    shift += 7;
+  }
+  throw new Error('bad varint in Go build info');
+}
+
+export interface GoBuildInfo {
+  goVersion: string;
+  path?: string;
+  main?: { path: string; version: string };
+  deps: { path: string; version: string }[];
+}
+
+/** Parse the kept blob (magic + 32-byte header + inline strings). */
+export function parseBuildInfo(blob: Uint8Array): GoBuildInfo | undefined {
+  if (blob.length < 32) return undefined;
+  const flags = blob[15]!;
+  if ((flags & 2) === 0) return undefined; // pre-1.18 pointer format: not supported
+  const dec = new TextDecoder();
+  let [len, pos] = readVarint(blob, 32);
+  const goVersion = dec.decode(blob.subarray(pos, pos + len));
+  [len, pos] = readVarint(blob, pos + len);
+  // The module info is wrapped in two 16-byte sentinels.
+  const mod = len >= 33 ? dec.decode(blob.subarray(pos + 16, pos + len - 16)) : '';
+  const info: GoBuildInfo = { goVersion, deps: [] };
+  let last: { path: string; version: string } | undefined;
+  for (const line of mod.split('\n')) {
+    const f = line.split('\t');
+    if (f[0] === 'path') info.path = f[1];
+    else if (f[0] === 'mod' && f[1]) info.main = last = { path: f[1], version: f[2] ?? '' };
+    else if (f[0] === 'dep' && f[1]) info.deps.push((last = { path: f[1], version: f[2] ?? '' }));
+    else if (f[0] === '=>' && f[1] && last) {
+      last.path = f[1];
+      last.version = f[2] ?? last.version;
+    }
+  }
+  return info;
+}
+
+function parseGo(files: InstalledFile[], ctx: CatalogContext): SbomPackage[] {
+  const out: SbomPackage[] = [];
+  for (const file of files) {
+    let info: GoBuildInfo | undefined;
+    try {
+      info = parseBuildInfo(file.data);
+    } catch (err) {
+      ctx.warn(fileSubject(file), `unreadable Go build info: ${(err as Error).message}`);
+      continue;
+    }
+    if (!info?.main) continue;
+    const props = { 'ocisign:go:toolchain': info.goVersion };
+    const deps = info.deps.filter((d) => d.version !== '').map((d) => makePackage({ type: 'golang', name: d.path, version: d.version, purl: golangPurl(d.path, d.version), foundBy: 'go-binary', properties: props }, file));
+    const main = makePackage(
+      { type: 'golang', name: info.main.path, version: info.main.version, purl: golangPurl(info.main.path, info.main.version || undefined), foundBy: 'go-binary', properties: props, dependsOn: [...new Set(deps.map((d) => d.purl))].sort() },
+      file,
+    );
+    out.push(main, ...deps);
+  }
+  return out;
+}
+
+export const goBinaryCataloger: InstalledCataloger = {
+  name: 'go-binary',
+  matches: (_path, info) => !!info && (info.mode & 0o111) !== 0 && info.size >= 64,
+  want: () => ({ maxBytes: MAX_BLOB, inspect: (body: AsyncIterable<Uint8Array>, _info: FileInfo) => findBuildInfo(body) }),
+  parse: parseGo,
+};

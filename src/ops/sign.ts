@@ -33,8 +33,18 @@ export interface SignOptions {
   annotations?: Readonly<Record<string, string>>;
   /** Sign an index and every manifest it names. */
   recursive?: boolean;
-  /** cosign's default is true; until Rekor upload exists, true fails before anything is written. */
+  /**
+   * cosign's default is true: every signature must be logged, so a `witness` that uploads to Rekor is then
+   * required (src/keyless/witness.ts); without one, signing fails before anything is written.
+   */
   tlogUpload: boolean;
+  /**
+   * Records each signature (Rekor, TSA) and returns the annotations proving it. Every signature is made and
+   * witnessed before the first one is stored: a failing witness means nothing is written.
+   */
+  witness?: (signed: { payload: Uint8Array; signature: Uint8Array }) => Promise<Record<string, string>>;
+  /** Annotations every signature layer carries (keyless: the certificate and chain). */
+  layerAnnotations?: Readonly<Record<string, string>>;
   logger?: Logger;
   limits?: Partial<Limits>;
   /** Forwarded to the append loop (tests). */
@@ -52,11 +62,37 @@ export interface SignedManifest {
   layerCount: number;
 }
 
-export const TLOG_UNSUPPORTED = 'uploading to the transparency log is not supported yet; pass --tlog-upload=false';
+export const TLOG_UNSUPPORTED = 'uploading to the transparency log needs a witness (a Rekor URL); pass --tlog-upload=false to sign without logging';
 
-/** cosign's `sign --key` for one image (and its children with `recursive`). */
+/** cosign's `sign` for one image (and its children with `recursive`). */
 export async function signImage(target: SignTarget, options: SignOptions): Promise<SignedManifest[]> {
-  if (options.tlogUpload) throw new OcisignError('USAGE', `signing ${target.name}: ${TLOG_UNSUPPORTED}`);
+  requireWitness(options, `signing ${target.name}: `);
+  return storeAll(await prepareTarget(target, options), options);
+}
+
+/**
+ * Sign many images. Every image is resolved, signed and witnessed first; only then is anything stored, so a
+ * failure to resolve an image or to log a signature leaves every image unsigned.
+ */
+export async function signImages(targets: readonly SignTarget[], options: SignOptions): Promise<SignedManifest[]> {
+  requireWitness(options, '');
+  const prepared: PreparedSignature[] = [];
+  for (const t of targets) prepared.push(...(await prepareTarget(t, options)));
+  return storeAll(prepared, options);
+}
+
+function requireWitness(options: SignOptions, prefix: string): void {
+  if (options.tlogUpload && !options.witness) throw new OcisignError('USAGE', `${prefix}${TLOG_UNSUPPORTED}`);
+}
+
+/** A signature made and witnessed, not yet stored. */
+interface PreparedSignature {
+  target: SignTarget;
+  digest: string;
+  layer: { payload: Uint8Array; mediaType: string; annotations: Record<string, string> };
+}
+
+async function prepareTarget(target: SignTarget, options: SignOptions): Promise<PreparedSignature[]> {
   const root = await resolve(target);
   if (!isDigest(target.ref)) {
     options.logger?.warn(
@@ -64,25 +100,33 @@ export async function signImage(target: SignTarget, options: SignOptions): Promi
     );
   }
   const digests = options.recursive ? await collectDigests(target, root.digest, root.mediaType) : [root.digest];
-  return mapLimit(digests, 8, (digest) => signDigest(target, digest, options));
+  return mapLimit(digests, 8, (digest) => prepareDigest(target, digest, options));
 }
 
-/** Sign many images; stops at the first failure (nothing is signed for an image that fails to resolve). */
-export async function signImages(targets: readonly SignTarget[], options: SignOptions): Promise<SignedManifest[]> {
-  if (options.tlogUpload) throw new OcisignError('USAGE', TLOG_UNSUPPORTED);
-  const all: SignedManifest[] = [];
-  for (const t of targets) all.push(...(await signImage(t, options)));
-  return all;
-}
-
-async function signDigest(target: SignTarget, digest: string, options: SignOptions): Promise<SignedManifest> {
+async function prepareDigest(target: SignTarget, digest: string, options: SignOptions): Promise<PreparedSignature> {
   const payload = buildSimpleSigningPayload({ dockerReference: target.dockerReference, digest, annotations: options.annotations });
   const signature = await options.signer.sign(payload);
-  const layer = {
-    payload,
-    mediaType: CosignMediaType.SimpleSigning,
-    annotations: { [CosignAnnotation.Signature]: Buffer.from(signature).toString('base64') },
+  let witnessed: Record<string, string> = {};
+  if (options.witness) {
+    try {
+      witnessed = await options.witness({ payload, signature });
+    } catch (err) {
+      throw withContext(`signing ${target.name} (${digest}); nothing was written`, err);
+    }
+  }
+  const annotations = {
+    [CosignAnnotation.Signature]: Buffer.from(signature).toString('base64'),
+    ...options.layerAnnotations,
+    ...witnessed,
   };
+  return { target, digest, layer: { payload, mediaType: CosignMediaType.SimpleSigning, annotations } };
+}
+
+function storeAll(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignedManifest[]> {
+  return mapLimit(prepared, 8, (p) => storeSignature(p, options));
+}
+
+async function storeSignature({ target, digest, layer }: PreparedSignature, options: SignOptions): Promise<SignedManifest> {
   const repo = target.signatures ?? target.image;
   const result: AppendResult = await appendAttachment(repo, digest, layer, {
     kind: 'signature',

@@ -6,7 +6,12 @@ import type { Repository } from '../oci/repository.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { describeFailures, verifySignatureSet, type LayerOutcome } from '../verify/signature-set.ts';
 import type { SimpleSigningClaims } from '../verify/simple-signing-claims.ts';
-import { ignoreTlog, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
+import { ignoreTlog, rekorBundleCheck, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
+import type { AttachmentLayer } from '../cosign/attachments.ts';
+import { CosignAnnotation } from '../cosign/media-types.ts';
+import { verifyKeylessLayer, type CertificateSigner } from '../keyless/verify-keyless.ts';
+import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
+import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
 /** One image to verify. */
 export interface VerifyTarget {
@@ -23,8 +28,17 @@ export interface VerifyTarget {
 }
 
 export interface VerifyOptions {
-  /** Trusted public keys; any one verifying a signature is enough. */
+  /** Trusted public keys; any one verifying a signature is enough. Empty with `identities`: keyless. */
   verifiers: readonly Verifier[];
+  /** Keyless: the certificate must match one of these (chain, SCT, SET, identity are all checked). */
+  identities?: CompiledIdentityPolicy[];
+  /**
+   * Trust material (Fulcio roots, Rekor and CT keys), loaded only when needed: always for keyless, and for
+   * key-based layers that carry a Rekor bundle (their SET is verified). Without it such layers are refused.
+   */
+  trustedRoot?: () => Promise<TrustedRoot>;
+  /** `--insecure-ignore-sct`. */
+  ignoreSct?: boolean;
   /** `-a k=v`: required string entries of the payload's `optional`. */
   annotations?: Readonly<Record<string, string>>;
   /** `--insecure-ignore-tlog`. */
@@ -41,6 +55,8 @@ export interface VerifiedSignature {
   /** The exact payload bytes that verified. */
   payload: Uint8Array;
   layerDigest: string;
+  /** Keyless: who the certificate names. */
+  signer?: CertificateSigner;
 }
 
 export interface VerifiedImage {
@@ -57,27 +73,72 @@ export interface VerifiedImage {
  * each layer's reason in `details`.
  */
 export async function verifyImage(target: VerifyTarget, options: VerifyOptions): Promise<VerifiedImage> {
-  if (options.verifiers.length === 0) throw new OcisignError('USAGE', 'verifying: no public key given');
+  const keyless = options.verifiers.length === 0 && (options.identities?.length ?? 0) > 0;
+  if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   const digest = await resolveDigest(target);
   const sigRepo = target.signatures ?? target.image;
   const set = await readAttachments(sigRepo, digest, 'signature', { payloads: true, limits: options.limits });
   if (set.layers.length === 0) {
     throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${sigRepo.displayName}:${set.tag})`);
   }
-  const outcomes = verifySignatureSet(set.layers, {
-    digest,
-    verifiers: options.verifiers,
-    annotations: options.annotations,
-    dockerReference: options.checkDockerReference ? target.dockerReference : undefined,
-    tlog: options.tlogCheck ?? (options.ignoreTlog ? ignoreTlog : requireTlogUnsupported),
-  });
+  const dockerReference = options.checkDockerReference ? target.dockerReference : undefined;
+  const outcomes: Outcome[] = keyless
+    ? await keylessOutcomes(set.layers, digest, dockerReference, options)
+    : verifySignatureSet(set.layers, {
+        digest,
+        verifiers: options.verifiers,
+        annotations: options.annotations,
+        dockerReference,
+        tlog: await tlogRule(set.layers, options),
+      });
   const result = toResult(target.name, digest, outcomes);
   if (result.verified.length === 0) {
-    throw new OcisignError('NO_MATCHING_SIGNATURE', `verifying ${target.name}: no matching signatures (${outcomes.length} checked)`, {
-      details: describeFailures(outcomes),
-    });
+    const noCertificate = keyless && outcomes.every((o) => o.noCertificate === true);
+    throw new OcisignError(
+      noCertificate ? 'NO_CERTIFICATE' : 'NO_MATCHING_SIGNATURE',
+      `verifying ${target.name}: ${noCertificate ? 'no certificate found on any signature' : 'no matching signatures'} (${outcomes.length} checked)`,
+      { details: describeFailures(outcomes) },
+    );
   }
   return result;
+}
+
+/** A layer outcome, with who signed (keyless) or whether it lacked a certificate. */
+type Outcome = LayerOutcome & { signer?: CertificateSigner; noCertificate?: boolean };
+
+async function keylessOutcomes(
+  layers: readonly AttachmentLayer[],
+  digest: string,
+  dockerReference: string | undefined,
+  options: VerifyOptions,
+): Promise<Outcome[]> {
+  if (!options.trustedRoot) throw new OcisignError('USAGE', 'verifying keyless signatures needs trust material (a trusted root)');
+  const root = await options.trustedRoot();
+  const check = {
+    digest,
+    root,
+    identities: options.identities ?? [],
+    annotations: options.annotations,
+    dockerReference,
+    ignoreTlog: options.ignoreTlog,
+    ignoreSct: options.ignoreSct,
+  };
+  return layers.map((layer, index) => {
+    const v = verifyKeylessLayer(layer, check);
+    const base = { index, layerDigest: layer.descriptor.digest };
+    return v.ok
+      ? { ...base, verdict: { ok: true, claims: v.claims, payload: v.payload }, signer: v.signer }
+      : { ...base, verdict: { ok: false, reason: v.reason }, noCertificate: v.noCertificate };
+  });
+}
+
+/** The transparency-log rule for key-based layers: given, ignored, or SET verification with the root. */
+async function tlogRule(layers: readonly AttachmentLayer[], options: VerifyOptions): Promise<TlogCheck> {
+  if (options.tlogCheck) return options.tlogCheck;
+  if (options.ignoreTlog) return ignoreTlog;
+  const anyBundle = layers.some((l) => (l.annotations[CosignAnnotation.Bundle] ?? '').trim() !== '');
+  if (!anyBundle || !options.trustedRoot) return requireTlogUnsupported;
+  return rekorBundleCheck(await options.trustedRoot(), options.verifiers);
 }
 
 export type VerifyOutcome = { ok: true; image: VerifiedImage } | { ok: false; name: string; error: OcisignError };
@@ -104,11 +165,11 @@ async function resolveDigest(target: VerifyTarget): Promise<string> {
   return found.digest;
 }
 
-function toResult(name: string, digest: string, outcomes: readonly LayerOutcome[]): VerifiedImage {
+function toResult(name: string, digest: string, outcomes: readonly Outcome[]): VerifiedImage {
   const verified: VerifiedSignature[] = [];
   const rejected: VerifiedImage['rejected'] = [];
   for (const o of outcomes) {
-    if (o.verdict.ok) verified.push({ claims: o.verdict.claims, payload: o.verdict.payload, layerDigest: o.layerDigest });
+    if (o.verdict.ok) verified.push({ claims: o.verdict.claims, payload: o.verdict.payload, layerDigest: o.layerDigest, ...(o.signer ? { signer: o.signer } : {}) });
     else rejected.push({ index: o.index, layerDigest: o.layerDigest, reason: o.verdict.reason });
   }
   return { name, digest, verified, rejected };

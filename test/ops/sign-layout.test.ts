@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { pushTestImage, pushTestIndex, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { closedPortUrl } from '../helpers/sigstore-mock.ts';
 
 async function setup(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'ocisign-sign-'));
@@ -50,12 +51,12 @@ test('sign a layout image by tag, then verify it (cosign output shape, exit code
   assert.equal(eitherKey.code, 0, eitherKey.stderr);
 });
 
-test('--tlog-upload defaults to true and then fails before writing anything', async (t) => {
+test('--tlog-upload defaults to true; an unreachable Rekor fails before writing anything', async (t) => {
   const { layout, repo, digest, k1 } = await setup(t);
   const before = await readFile(join(layout, 'index.json'), 'utf8');
-  const r = await runCli(['sign', '--key', k1.key, `oci:${layout}:v1`]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /uploading to the transparency log .*pass --tlog-upload=false/);
+  const r = await runCli(['sign', '--key', k1.key, '--rekor-url', await closedPortUrl(), `oci:${layout}:v1`]);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /nothing was written: uploading to the transparency log http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before);
   assert.equal((await readAttachments(repo, digest, 'signature')).layers.length, 0);
 });

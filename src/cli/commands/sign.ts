@@ -7,7 +7,11 @@ import { targetRepository } from './triangulate.ts';
 
 interface SignArgs extends GlobalArgs {
   images: string[];
-  key: string;
+  key?: string;
+  'identity-token'?: string;
+  'fulcio-url': string;
+  'rekor-url': string;
+  'timestamp-server-url'?: string;
   /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
   annotations?: string | string[];
   recursive?: boolean;
@@ -54,42 +58,79 @@ export async function imageTarget(ctx: CliContext, input: string, signatureRepo:
   };
 }
 
+/** The signer (key file or keyless) and its witness (Rekor, TSA) for the flags given. */
+async function signingSetup(ctx: CliContext, args: HandlerArgs<SignArgs>, tlogUpload: boolean) {
+  const dispatcher = (await ctx.clientOptions()).dispatcher;
+  const { OcisignError, describeError } = await import('../../core/errors.ts');
+  if (!dispatcher) throw new OcisignError('INTERNAL', 'signing: no http dispatcher');
+  const urls = { dispatcher, ...(tlogUpload ? { rekorUrl: args['rekor-url'] } : {}), ...(args['timestamp-server-url'] ? { tsaUrl: args['timestamp-server-url'] } : {}) };
+  if (args.key === undefined) {
+    const { setupKeylessSigning, KEYLESS_NOTICE } = await import('../../keyless/setup.ts');
+    const io = ioOf(args);
+    return setupKeylessSigning({
+      ...urls,
+      fulcioUrl: args['fulcio-url'],
+      ...(args['identity-token'] !== undefined ? { identityToken: args['identity-token'] } : {}),
+      env: ctx.env,
+      log: (line) => io.stderr(line),
+      confirm: args.yes === true ? undefined : () => confirmOnTty(io, KEYLESS_NOTICE),
+    });
+  }
+  const { readFile } = await import('node:fs/promises');
+  const { KeySigner, KeyVerifier } = await import('../../sign/key-signer.ts');
+  const { keyWitness } = await import('../../keyless/setup.ts');
+  const pem = await readFile(args.key, 'utf8').catch((err: unknown) => {
+    throw new OcisignError('BAD_INPUT', `reading key ${args.key}: ${describeError(err)}`, { cause: err });
+  });
+  const signer = await KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(ctx.env, false)(), args.key);
+  const witness = keyWitness(signer.publicKey, urls);
+  return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}) };
+}
+
+/** cosign's "Are you sure you would like to continue? [y/N]", only when stdin and stderr are terminals. */
+async function confirmOnTty(io: CliIo, notice: string): Promise<boolean> {
+  if (!io.isTTY || process.stdin.isTTY !== true) return true;
+  io.stderr(notice);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('Are you sure you would like to continue? [y/N] ');
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
   command: 'sign <images..>',
-  describe: 'Sign images with a key and store the signatures as cosign does (.sig tag)',
+  describe: 'Sign images with a key, or keyless (Fulcio + Rekor), and store the signatures as cosign does (.sig tag)',
   builder: (y) =>
     y
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
-      .option('key', { type: 'string', demandOption: true, describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin)' })
+      .option('key', { type: 'string', describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin); without it: keyless signing' })
+      .option('identity-token', { type: 'string', describe: 'keyless: the OIDC token, or a file holding it (else $SIGSTORE_ID_TOKEN, GitHub Actions, /var/run/sigstore/cosign/oidc-token)' })
+      .option('fulcio-url', { type: 'string', default: 'https://fulcio.sigstore.dev', describe: 'keyless: the Fulcio certificate authority' })
+      .option('rekor-url', { type: 'string', default: 'https://rekor.sigstore.dev', describe: 'the Rekor transparency log' })
+      .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp endpoint (Sigstore timestamp-authority JSON API), e.g. https://timestamp.sigstore.dev/api/v1/timestamp' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
       .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
-      .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (not supported yet: pass --tlog-upload=false)' })
+      .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload each signature to the transparency log (--rekor-url) and store the entry with it' })
       .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' })
       .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
-      const { signImages, TLOG_UNSUPPORTED } = await import('../../ops/sign.ts');
-      if (args['tlog-upload'] !== false) {
-        const { OcisignError } = await import('../../core/errors.ts');
-        throw new OcisignError('USAGE', TLOG_UNSUPPORTED);
-      }
+      const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);
-      const { readFile } = await import('node:fs/promises');
-      const { KeySigner, KeyVerifier } = await import('../../sign/key-signer.ts');
-      const { OcisignError, describeError } = await import('../../core/errors.ts');
-      const pem = await readFile(args.key, 'utf8').catch((err: unknown) => {
-        throw new OcisignError('BAD_INPUT', `reading key ${args.key}: ${describeError(err)}`, { cause: err });
-      });
-      const signer = await KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(ctx.env, false)(), args.key);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
+      const tlogUpload = args['tlog-upload'] !== false;
+      const setup = await signingSetup(ctx, args, tlogUpload);
       const signed = await signImages(targets, {
-        signer,
-        verifier: new KeyVerifier(signer.publicKey),
+        ...setup,
         annotations,
         recursive: args.recursive === true,
-        tlogUpload: false,
+        tlogUpload,
         logger: ctx.logger,
       });
       for (const s of signed) ioOf(args).stderr(s.appended ? `Pushing signature to: ${s.signatureTag}` : `Signature already present: ${s.signatureTag}`);

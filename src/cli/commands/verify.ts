@@ -1,12 +1,24 @@
 import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from '../context.ts';
+import type { CliContext, GlobalArgs } from '../context.ts';
+import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
 
 interface VerifyArgs extends GlobalArgs {
   images: string[];
-  key: string | string[];
+  key?: string | string[];
+  'certificate-identity'?: string;
+  'certificate-identity-regexp'?: string;
+  'certificate-oidc-issuer'?: string;
+  'certificate-oidc-issuer-regexp'?: string;
+  'certificate-github-workflow-trigger'?: string;
+  'certificate-github-workflow-sha'?: string;
+  'certificate-github-workflow-name'?: string;
+  'certificate-github-workflow-repository'?: string;
+  'certificate-github-workflow-ref'?: string;
+  'trusted-root'?: string;
+  'insecure-ignore-sct'?: boolean;
   /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
   annotations?: string | string[];
   'insecure-ignore-tlog'?: boolean;
@@ -17,11 +29,22 @@ interface VerifyArgs extends GlobalArgs {
 
 export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   command: 'verify <images..>',
-  describe: 'Verify the cosign signatures of images with a public key',
+  describe: 'Verify the cosign signatures of images with a public key, or keyless against a certificate identity',
   builder: (y) =>
     y
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', demandOption: true, describe: 'public key file (repeat: any one key verifying is enough)' })
+      .option('key', { type: 'string', describe: 'public key file (repeat: any one key verifying is enough); without it: keyless' })
+      .option('certificate-identity', { type: 'string', describe: 'keyless: the exact identity (SAN: email, URI, …) the certificate must name' })
+      .option('certificate-identity-regexp', { type: 'string', describe: 'keyless: a regexp the identity must match, ANCHORED (^…$ implied; cosign does not anchor)' })
+      .option('certificate-oidc-issuer', { type: 'string', describe: 'keyless: the exact OIDC issuer the certificate must name' })
+      .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'keyless: a regexp the OIDC issuer must match, ANCHORED' })
+      .option('certificate-github-workflow-trigger', { type: 'string', describe: 'keyless: exact GitHub workflow trigger claim' })
+      .option('certificate-github-workflow-sha', { type: 'string', describe: 'keyless: exact GitHub workflow sha claim' })
+      .option('certificate-github-workflow-name', { type: 'string', describe: 'keyless: exact GitHub workflow name claim' })
+      .option('certificate-github-workflow-repository', { type: 'string', describe: 'keyless: exact GitHub workflow repository claim' })
+      .option('certificate-github-workflow-ref', { type: 'string', describe: 'keyless: exact GitHub workflow ref claim' })
+      .option('trusted-root', { type: 'string', describe: 'trusted_root.json (Fulcio roots, Rekor and CT keys) for offline verification; default: the public-good root through TUF' })
+      .option('insecure-ignore-sct', { type: 'boolean', default: false, describe: 'keyless: do not require an embedded SCT in the certificate' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
@@ -35,7 +58,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       const { readFile } = await import('node:fs/promises');
       const { OcisignError, describeError } = await import('../../core/errors.ts');
       const verifiers = [];
-      for (const file of ([] as string[]).concat(args.key)) {
+      for (const file of ([] as string[]).concat(args.key ?? [])) {
         const pem = await readFile(file, 'utf8').catch((err: unknown) => {
           throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
         });
@@ -47,15 +70,51 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
       const ignoreTlog = args['insecure-ignore-tlog'] === true;
       if (ignoreTlog) ioOf(args).stderr('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.');
+      const keyless = await keylessOptions(ctx, args, verifiers.length === 0);
       const outcomes = await verifyImages(targets, {
         verifiers,
         annotations,
         ignoreTlog,
         checkDockerReference: args['check-docker-reference'] === true,
+        ...keyless,
       }, Math.max(1, args['max-workers'] || 8));
-      await printOutcomes(outcomes, ioOf(args), args.output === 'text' ? 'text' : 'json', ignoreTlog);
+      await printOutcomes(outcomes, ioOf(args), args.output === 'text' ? 'text' : 'json', ignoreTlog, verifiers.length === 0);
     }),
 };
+
+/**
+ * Trust material (lazy: --trusted-root, else TUF) and, without --key, the identity policy; keyless needs an
+ * identity and an issuer flag, as cosign (usage error otherwise).
+ */
+async function keylessOptions(ctx: CliContext, args: HandlerArgs<VerifyArgs>, keyless: boolean) {
+  const { trustedRootProvider, defaultTufCachePath } = await import('../../keyless/trust.ts');
+  const { homedir } = await import('node:os');
+  const trustedRoot = trustedRootProvider({
+    ...(args['trusted-root'] ? { trustedRootFile: args['trusted-root'] } : {}),
+    tufCachePath: defaultTufCachePath(ctx.env, ctx.env.HOME || homedir()),
+  });
+  const ignoreSct = args['insecure-ignore-sct'] === true;
+  if (!keyless) return { trustedRoot, ignoreSct };
+  const { OcisignError } = await import('../../core/errors.ts');
+  const hasIdentity = args['certificate-identity'] !== undefined || args['certificate-identity-regexp'] !== undefined;
+  const hasIssuer = args['certificate-oidc-issuer'] !== undefined || args['certificate-oidc-issuer-regexp'] !== undefined;
+  if (!hasIdentity || !hasIssuer) {
+    throw new OcisignError('USAGE', 'verifying without --key needs --certificate-identity or --certificate-identity-regexp, and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp');
+  }
+  const { compileIdentityPolicy } = await import('../../sigstore/identity.ts');
+  const policy = compileIdentityPolicy({
+    subject: args['certificate-identity'],
+    subjectRegExp: args['certificate-identity-regexp'],
+    issuer: args['certificate-oidc-issuer'],
+    issuerRegExp: args['certificate-oidc-issuer-regexp'],
+    githubWorkflowTrigger: args['certificate-github-workflow-trigger'],
+    githubWorkflowSha: args['certificate-github-workflow-sha'],
+    githubWorkflowName: args['certificate-github-workflow-name'],
+    githubWorkflowRepository: args['certificate-github-workflow-repository'],
+    githubWorkflowRef: args['certificate-github-workflow-ref'],
+  });
+  return { trustedRoot, ignoreSct, identities: [policy] };
+}
 
 type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify.ts').verifyImages>>;
 
@@ -64,7 +123,7 @@ type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify.ts').verifyIm
  * an array of {critical, optional}; text: each payload's bytes as signed). Failures: the error of a single
  * image is thrown as is; with several images each failure is printed and the worst exit code wins.
  */
-async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'json', ignoreTlog: boolean): Promise<void> {
+async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'json', ignoreTlog: boolean, keyless: boolean): Promise<void> {
   const { formatClaimsLikeCosign } = await import('../../verify/simple-signing-claims.ts');
   for (const o of outcomes) {
     if (!o.ok) continue;
@@ -73,8 +132,8 @@ async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'js
     io.stderr('The following checks were performed on each of these signatures:');
     io.stderr('  - The cosign claims were validated');
     if (!ignoreTlog) io.stderr('  - Existence of the claims in the transparency log was verified offline');
-    io.stderr('  - The signatures were verified against the specified public key');
-    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => formatClaimsLikeCosign(v.claims)).join(',')}]\n`);
+    io.stderr(keyless ? '  - The code-signing certificate was verified using trusted certificate authority certificates' : '  - The signatures were verified against the specified public key');
+    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => formatClaimsLikeCosign(withSigner(v))).join(',')}]\n`);
     else for (const v of o.image.verified) io.stdout(`${new TextDecoder().decode(v.payload)}\n`);
   }
   const failures = outcomes.filter((o) => !o.ok);
@@ -87,4 +146,11 @@ async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'js
   const worst = failures.reduce((a, b) => (b.error.exitCode > a.error.exitCode ? b : a));
   const { OcisignError } = await import('../../core/errors.ts');
   throw new OcisignError(worst.error.code, `${failures.length} of ${outcomes.length} images failed verification`);
+}
+
+/** cosign adds the certificate's Subject and Issuer to `optional` in its json output. */
+function withSigner(v: { claims: SimpleSigningClaims; signer?: { subject: string; issuer?: string } }): SimpleSigningClaims {
+  if (!v.signer) return v.claims;
+  const extra: Record<string, unknown> = { Subject: v.signer.subject, ...(v.signer.issuer ? { Issuer: v.signer.issuer } : {}) };
+  return { ...v.claims, optional: { ...(v.claims.optional ?? {}), ...extra } };
 }

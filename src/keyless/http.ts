@@ -1,0 +1,77 @@
+import { request, type Dispatcher } from 'undici';
+import { describeError, OcisignError } from '../core/errors.ts';
+import { readLimited, readPrefix, type Headers } from '../oci/registry/http-body.ts';
+
+/** Largest response body read from Fulcio, Rekor or a TSA (a chain or an entry is a few KiB). */
+export const MAX_SERVICE_RESPONSE = 1024 * 1024;
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface ServiceRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  /** Names the call in errors, e.g. `requesting a certificate from fulcio https://…`. */
+  what: string;
+  dispatcher: Dispatcher;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Statuses that are answers, not failures (default: 2xx). */
+  accept?: (status: number) => boolean;
+  timeoutMs?: number;
+}
+
+export interface ServiceResponse {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
+/**
+ * One call to a Sigstore service through the given undici dispatcher. A refused connection, a timeout or
+ * an unexpected status throws IO naming `what`, with the start of the error body.
+ */
+export async function callService(req: ServiceRequest): Promise<ServiceResponse> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(req.url, {
+      dispatcher: req.dispatcher,
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      headersTimeout: req.timeoutMs ?? 30_000,
+      bodyTimeout: req.timeoutMs ?? 30_000,
+    });
+  } catch (err) {
+    throw new OcisignError('IO', `${req.what}: ${describeError(err)}`, { cause: err });
+  }
+  const ok = req.accept ?? ((s: number) => s >= 200 && s < 300);
+  if (!ok(res.statusCode)) {
+    const text = (await readPrefix(res.body, MAX_ERROR_BODY)).trim().split('\n')[0] ?? '';
+    throw new OcisignError('IO', `${req.what}: http ${res.statusCode}${text ? `: ${text.slice(0, 300)}` : ''}`);
+  }
+  const bytes = await readLimited(res.body, res.headers, MAX_SERVICE_RESPONSE, req.what);
+  return { status: res.statusCode, headers: res.headers, bytes };
+}
+
+/** POST a JSON document and parse the JSON answer. */
+export async function postJson(req: Omit<ServiceRequest, 'method' | 'body'> & { json: unknown }): Promise<{ status: number; headers: Headers; json: unknown }> {
+  const res = await callService({
+    ...req,
+    method: 'POST',
+    body: JSON.stringify(req.json),
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...req.headers },
+  });
+  return { status: res.status, headers: res.headers, json: parseJson(res.bytes, req.what) };
+}
+
+export function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new OcisignError('IO', `${what}: the answer is not JSON (${describeError(err)})`, { cause: err });
+  }
+}
+
+/** `base` + `path` without doubled slashes (`--fulcio-url https://f.example/` works). */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}

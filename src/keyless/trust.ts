@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { fetchTrustedRootTuf, loadTrustedRootFile, type TrustedRoot } from '../sigstore/trusted-root.ts';
+
+export interface TrustSource {
+  /** `--trusted-root FILE`: offline trust material. */
+  trustedRootFile?: string;
+  /** Where TUF metadata is cached (default `$TUF_ROOT` or `~/.sigstore/ocisign-tuf`). */
+  tufCachePath: string;
+  tufMirrorUrl?: string;
+}
+
+/** The default TUF cache folder: `TUF_ROOT`, else a folder of ours next to cosign's (formats differ). */
+export function defaultTufCachePath(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  return env.TUF_ROOT || join(home, '.sigstore', 'ocisign-tuf');
+}
+
+/** A memoized provider: the file when given, else the public-good root through TUF (fails clearly offline). */
+export function trustedRootProvider(source: TrustSource): () => Promise<TrustedRoot> {
+  let loaded: Promise<TrustedRoot> | undefined;
+  return () => {
+    loaded ??= source.trustedRootFile
+      ? loadTrustedRootFile(source.trustedRootFile)
+      : fetchTrustedRootTuf({ cachePath: source.tufCachePath, ...(source.tufMirrorUrl ? { mirrorUrl: source.tufMirrorUrl } : {}) });
+    return loaded;
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Offline Sigstore services for tests: @sigstore/mock's Fulcio (with a CT log), Rekor v1 and TSA handlers
+ * served over HTTP on 127.0.0.1 (random port) by a small node:http adapter, with a trusted_root.json for
+ * them (CA root, Rekor key, CT log key, TSA chain) written to a temp folder, and OIDC tokens signed with
+ * jose (the mock Fulcio decodes the token without verifying it: SAN = `sub`, issuer extension = `iss`,
+ * GitHub claims → the workflow extensions).
+ *
+ *   startSigstoreMock() → { fulcioUrl, rekorUrl, tsaUrl, trustedRootPath, token(claims?), stop() }
+ *   closedPortUrl()     → an http URL on 127.0.0.1 where nothing listens (for "unreachable" cases)
+ */
+import { generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import {
+  fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler, type HandlerFn,
+} from '@sigstore/mock';
+
+export const MOCK_ISSUER = 'https://token.actions.githubusercontent.com';
+export const MOCK_SUBJECT = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
+
+/** GitHub Actions-like claims; the mock Fulcio turns them into certificate extensions. */
+export const MOCK_CLAIMS = {
+  iss: MOCK_ISSUER,
+  sub: MOCK_SUBJECT,
+  aud: 'sigstore',
+  event_name: 'push',
+  sha: '0123456789abcdef0123456789abcdef01234567',
+  workflow: 'release',
+  repository: 'acme/app',
+  ref: 'refs/heads/main',
+};
+
+export interface SigstoreMock {
+  fulcioUrl: string;
+  rekorUrl: string;
+  /** The full TSA endpoint (as --timestamp-server-url takes it). */
+  tsaUrl: string;
+  trustedRootPath: string;
+  trustedRoot: Record<string, unknown>;
+  /** An OIDC token (JWT, ES256 by a throw-away key) with MOCK_CLAIMS overridden by `claims`. */
+  token(claims?: Record<string, unknown>): Promise<string>;
+  /** Requests served, per path (to assert that nothing was asked). */
+  hits: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+function p256(): { publicKey: KeyObject; privateKey: KeyObject } {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+}
+
+export async function startSigstoreMock(): Promise<SigstoreMock> {
+  const routes = new Map<string, HandlerFn>();
+  const hits: Record<string, number> = {};
+  const server = await listen(routes, hits);
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const ctKeys = p256();
+  const caKeys = p256();
+  const tlogKeys = p256();
+  const tsaKeys = p256();
+  const ctLog = await initializeCTLog(ctKeys);
+  const ca = await initializeCA(caKeys, ctLog);
+  const tlog = await initializeTLog(base, tlogKeys);
+  const tsa = await initializeTSA(tsaKeys);
+  for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
+  const trustedRoot = buildMockTrustedRoot(base, {
+    caRoot: Buffer.from(ca.rootCertificate.buffer, ca.rootCertificate.byteOffset, ca.rootCertificate.byteLength),
+    rekorKey: tlog.publicKey,
+    ctKey: ctLog.publicKey,
+    tsaChain: [tsa.intCertificate, tsa.rootCertificate].map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-sigstore-mock-'));
+  const trustedRootPath = join(dir, 'trusted_root.json');
+  await writeFile(trustedRootPath, `${JSON.stringify(trustedRoot, null, 2)}\n`);
+  const oidcKey = p256();
+  return {
+    fulcioUrl: base,
+    rekorUrl: base,
+    tsaUrl: `${base}/api/v1/timestamp`,
+    trustedRootPath,
+    trustedRoot,
+    hits,
+    token: (claims = {}) => signToken(oidcKey.privateKey, { ...MOCK_CLAIMS, ...claims }),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function signToken(key: KeyObject, claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'mock' }).sign(key);
+}
+
+function listen(routes: Map<string, HandlerFn>, hits: Record<string, number>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      hits[path] = (hits[path] ?? 0) + 1;
+      const fn = req.method === 'POST' ? routes.get(path) : undefined;
+      if (!fn) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      fn(Buffer.concat(chunks).toString('utf8')).then(
+        (r) => {
+          res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' });
+          res.end(typeof r.response === 'string' ? r.response : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength));
+        },
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+interface MockMaterial {
+  caRoot: Buffer;
+  rekorKey: Buffer;
+  ctKey: Buffer;
+  tsaChain: Buffer[];
+}
+
+/** A trusted_root.json (v0.1) for the mock services, valid from a day ago. */
+export function buildMockTrustedRoot(base: string, m: MockMaterial): Record<string, unknown> {
+  const start = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  const log = (url: string, key: Buffer) => ({
+    baseUrl: url,
+    hashAlgorithm: 'SHA2_256',
+    publicKey: { rawBytes: key.toString('base64'), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start } },
+    logId: { keyId: createHash('sha256').update(key).digest('base64') },
+  });
+  const authority = (uri: string, certs: Buffer[], commonName: string) => ({
+    subject: { organization: 'sigstore.mock', commonName },
+    uri,
+    certChain: { certificates: certs.map((c) => ({ rawBytes: c.toString('base64') })) },
+    validFor: { start },
+  });
+  return {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [log(base, m.rekorKey)],
+    certificateAuthorities: [authority(base, [m.caRoot], 'sigstore')],
+    ctlogs: [log(`${base}/ct`, m.ctKey)],
+    timestampAuthorities: [authority(`${base}/api/v1/timestamp`, m.tsaChain, 'tsa')],
+  };
+}
+
+/** An http URL on 127.0.0.1 where nothing listens (a port just released). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

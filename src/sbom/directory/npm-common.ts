@@ -37,3 +37,17 @@ export function declaredDepRanges(pkg: Record<string, unknown>): Record<string, 
   }
   return out;
 }
+
+/** package.json dependency ranges split into runtime (dependencies, optional, peer) and development. */
+export function declaredDepGroups(pkg: Record<string, unknown>): { runtime: Record<string, string>; dev: Record<string, string> } {
+  const pick = (fields: string[]) => {
+    const out: Record<string, string> = {};
+    for (const field of fields) {
+      const deps = pkg[field];
+      if (!deps || typeof deps !== 'object' || Array.isArray(deps)) continue;
+      for (const [name, range] of Object.entries(deps)) if (typeof range === 'string') out[name] = range;
+    }
+    return out;
+  };
+  return { runtime: pick(['dependencies', 'optionalDependencies', 'peerDependencies']), dev: pick(['devDependencies']) };
+}

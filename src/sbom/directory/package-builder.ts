@@ -83,3 +83,29 @@ export function packagesWithoutParents(packages: SbomPackage[]): string[] {
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Scope from the graph, for lockfiles without dev flags: reachable from a runtime root → required; reachable
+ * only from development roots → excluded. Packages that already have a scope keep it; unreachable ones stay unset.
+ */
+export function applyScopeFromRoots(packages: SbomPackage[], runtimeRoots: string[], devRoots: string[]): void {
+  const byPurl = new Map(packages.map((p) => [p.purl, p]));
+  const reach = (roots: string[]) => {
+    const seen = new Set<string>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const purl = stack.pop()!;
+      if (seen.has(purl)) continue;
+      seen.add(purl);
+      stack.push(...(byPurl.get(purl)?.dependsOn ?? []));
+    }
+    return seen;
+  };
+  const runtime = reach(runtimeRoots);
+  const dev = reach(devRoots);
+  for (const p of packages) {
+    if (p.scope !== undefined) continue;
+    if (runtime.has(p.purl)) p.scope = 'required';
+    else if (dev.has(p.purl)) p.scope = 'excluded';
+  }
+}

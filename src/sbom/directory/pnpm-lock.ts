@@ -8,7 +8,7 @@ import { describeError } from '../../core/errors.ts';
 import { npmPurl, splitNpmName } from '../purl.ts';
 import type { SbomPackage } from '../model.ts';
 import { hashesFromIntegrity } from './integrity.ts';
-import { dedupeByPurl, makePackage, unique } from './package-builder.ts';
+import { applyScopeFromRoots, dedupeByPurl, makePackage, unique } from './package-builder.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
 
 const FOUND_BY = 'pnpm-lock';
@@ -45,7 +45,7 @@ export async function parsePnpmLock(input: LockfileInput): Promise<LockfileResul
     const pkg = makePackage({
       type: 'npm', ...splitNpmName(id.name), version: id.version, purl: npmPurl(id.name, id.version), path: input.path,
       foundBy: FOUND_BY, hashes: hashesFromIntegrity(asObj(meta.resolution).integrity),
-      scope: node.dev === true || meta.dev === true ? 'excluded' : node.optional === true || meta.optional === true ? 'optional' : 'required',
+      scope: node.dev === true || meta.dev === true ? 'excluded' : node.optional === true || meta.optional === true ? 'optional' : node.dev === false || meta.dev === false ? 'required' : undefined,
     });
     purlOfKey.set(key, pkg.purl);
     made.push(pkg);
@@ -57,7 +57,12 @@ export async function parsePnpmLock(input: LockfileInput): Promise<LockfileResul
     made[i]!.dependsOn = depEntries(node).map(([n, r]) => resolve(n, r)).filter((p): p is string => !!p);
   });
   const importers = Object.keys(asObj(doc.importers)).length > 0 ? Object.values(asObj(doc.importers)).map(asObj) : [doc];
-  const rootDependsOn = unique(importers.flatMap((imp) => depEntries(imp, true).map(([n, r]) => resolve(n, r)).filter((p): p is string => !!p)));
+  const rootsOf = (imp: Obj, fields: string[]) =>
+    fields.flatMap((f) => Object.entries(asObj(imp[f])).map(([n, r]) => resolve(n, asObj(r).version ?? r))).filter((p): p is string => !!p);
+  const runtimeRoots = unique(importers.flatMap((imp) => rootsOf(imp, ['dependencies', 'optionalDependencies'])));
+  const devRoots = unique(importers.flatMap((imp) => rootsOf(imp, ['devDependencies'])));
+  applyScopeFromRoots(made, runtimeRoots, devRoots);
+  const rootDependsOn = unique([...runtimeRoots, ...devRoots]);
   return { packages: dedupeByPurl(made), rootDependsOn, warnings: [] };
 }
 

@@ -5,7 +5,7 @@
  */
 import { normalizePypiName, pypiPurl } from '../purl.ts';
 import type { SbomPackage } from '../model.ts';
-import { dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
+import { applyScopeFromRoots, dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
 import { objOf, parseTomlFile, str, tablesOf } from './toml.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
 
@@ -37,12 +37,17 @@ export async function parseUvLock(input: LockfileInput): Promise<LockfileResult>
     return hit && !isRoot(hit) && str(hit.version) ? purlOf(hit) : undefined;
   };
   const depsOf = (e: Table) => unique(allDeps(e).map(resolve).filter((p): p is string => !!p));
+  const resolveAll = (list: Table[]) => unique(list.map(resolve).filter((p): p is string => !!p));
   const made: SbomPackage[] = [];
+  const runtimeRoots: string[] = [];
+  const devRoots: string[] = [];
   let rootDependsOn: string[] | undefined;
   let project: LockfileResult['project'];
   for (const e of entries) {
     if (isRoot(e)) {
       rootDependsOn = unique([...(rootDependsOn ?? []), ...depsOf(e)]);
+      runtimeRoots.push(...resolveAll([...tablesOf(e.dependencies), ...Object.values(objOf(e['optional-dependencies'])).flatMap(tablesOf)]));
+      devRoots.push(...resolveAll(Object.values(objOf(e['dev-dependencies'])).flatMap(tablesOf)));
       project = { name: normalizePypiName(str(e.name)!), version: str(e.version) };
       continue;
     }
@@ -51,6 +56,7 @@ export async function parseUvLock(input: LockfileInput): Promise<LockfileResult>
     pkg.dependsOn = depsOf(e);
     made.push(pkg);
   }
+  if (rootDependsOn) applyScopeFromRoots(made, runtimeRoots, devRoots);
   return { packages: dedupeByPurl(made), rootDependsOn: rootDependsOn ?? packagesWithoutParents(made), warnings: [], project };
 }
 

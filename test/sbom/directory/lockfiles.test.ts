@@ -157,22 +157,26 @@ describe('python', () => {
     assert.deepEqual(sbom.warnings.map((w) => w.subject), ['requirements.txt']);
   });
 
-  it('poetry.lock: names normalised, edges by name, roots from pyproject.toml', async () => {
-    await check('poetry', {
+  it('poetry.lock: names normalised, edges by name, roots from pyproject.toml, dev group → excluded', async () => {
+    const sbom = await check('poetry', {
       subject: 'pkg:pypi/poetry-app@0.3.0',
       purls: ['pkg:pypi/certifi@2024.2.2', 'pkg:pypi/requests@2.31.0', 'pkg:pypi/charset-normalizer@3.3.2', 'pkg:pypi/pytest@8.1.1'],
       edges: ['pkg:pypi/requests@2.31.0 -> pkg:pypi/certifi@2024.2.2', 'pkg:pypi/requests@2.31.0 -> pkg:pypi/charset-normalizer@3.3.2'],
       roots: { 'poetry.lock': ['pkg:pypi/requests@2.31.0', 'pkg:pypi/pytest@8.1.1'] },
     });
+    assert.equal(pkg(sbom, 'pkg:pypi/pytest@8.1.1').scope, 'excluded');
+    assert.equal(pkg(sbom, 'pkg:pypi/certifi@2024.2.2').scope, 'required');
   });
 
-  it('uv.lock: the editable root is the project, dev groups are root edges', async () => {
-    await check('uv', {
+  it('uv.lock: the editable root is the project, dev groups are root edges (scope excluded)', async () => {
+    const sbom = await check('uv', {
       subject: 'pkg:pypi/uv-app@0.1.0',
       purls: ['pkg:pypi/anyio@4.3.0', 'pkg:pypi/idna@3.6', 'pkg:pypi/sniffio@1.3.1', 'pkg:pypi/ruff@0.3.4'],
       edges: ['pkg:pypi/anyio@4.3.0 -> pkg:pypi/idna@3.6', 'pkg:pypi/anyio@4.3.0 -> pkg:pypi/sniffio@1.3.1'],
       roots: { 'uv.lock': ['pkg:pypi/anyio@4.3.0', 'pkg:pypi/ruff@0.3.4'] },
     });
+    assert.equal(pkg(sbom, 'pkg:pypi/ruff@0.3.4').scope, 'excluded');
+    assert.equal(pkg(sbom, 'pkg:pypi/idna@3.6').scope, 'required');
   });
 });
 

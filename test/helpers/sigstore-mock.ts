@@ -7,6 +7,7 @@
  *
  *   startSigstoreMock() → { fulcioUrl, rekorUrl, tsaUrl, trustedRootPath, token(claims?), stop() }
  *   closedPortUrl()     → an http URL on 127.0.0.1 where nothing listens (for "unreachable" cases)
+ *   cosignTrustEnv()    → SIGSTORE_ROOT_FILE / SIGSTORE_REKOR_PUBLIC_KEY / SIGSTORE_CT_LOG_PUBLIC_KEY_FILE for cosign 2.5
  */
 import { generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -162,3 +163,28 @@ export async function closedPortUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
 }
+
+function pem(label: string, b64: string): string {
+  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** The mock's trust material as the PEM files cosign's SIGSTORE_* overrides read. */
+export async function cosignTrustEnv(mock: SigstoreMock, dir: string): Promise<Record<string, string>> {
+  const root = mock.trustedRoot as {
+    tlogs: { publicKey: { rawBytes: string } }[];
+    ctlogs: { publicKey: { rawBytes: string } }[];
+    certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+  };
+  const files = {
+    SIGSTORE_REKOR_PUBLIC_KEY: [join(dir, 'rekor.pub'), pem('PUBLIC KEY', root.tlogs[0]!.publicKey.rawBytes)],
+    SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: [join(dir, 'ctlog.pub'), pem('PUBLIC KEY', root.ctlogs[0]!.publicKey.rawBytes)],
+    SIGSTORE_ROOT_FILE: [join(dir, 'fulcio-root.pem'), pem('CERTIFICATE', root.certificateAuthorities[0]!.certChain.certificates[0]!.rawBytes)],
+  };
+  const env: Record<string, string> = {};
+  for (const [name, [path, text]] of Object.entries(files)) {
+    await writeFile(path!, text!);
+    env[name] = path!;
+  }
+  return env;
+}
+

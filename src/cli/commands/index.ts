@@ -13,6 +13,11 @@ import { triangulateCommand } from './triangulate.ts';
 import { generateKeyPairCommand } from './generate-key-pair.ts';
 import { importKeyPairCommand } from './import-key-pair.ts';
 import { publicKeyCommand } from './public-key.ts';
+import { attachCommand } from './attach.ts';
+import { downloadCommand } from './download.ts';
+import { attestCommand } from './attest.ts';
+import { verifyAttestationCommand } from './verify-attestation.ts';
+import { releaseCommand } from './release.ts';
 import { sbomCommand } from './sbom.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,4 +32,9 @@ export const commands: CommandModule<any, any>[] = [
   signCommand,
   verifyCommand,
   sbomCommand,
+  attachCommand,
+  downloadCommand,
+  attestCommand,
+  verifyAttestationCommand,
+  releaseCommand,
 ];

@@ -1,0 +1,95 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../context.ts';
+import type { CliIo } from '../io.ts';
+import { runCommand, type HandlerArgs } from '../run-command.ts';
+import { attachTarget } from './attach.ts';
+import { ioOf } from './sign.ts';
+
+interface VerifyAttestationArgs extends GlobalArgs {
+  images: string[];
+  key?: string | string[];
+  type?: string;
+  policy?: string;
+  'insecure-ignore-tlog'?: boolean;
+  repository?: string;
+}
+
+/** Public keys from repeatable --key flags. */
+export async function loadVerifiers(keys: string | string[] | undefined) {
+  const { readFile } = await import('node:fs/promises');
+  const { KeyVerifier } = await import('../../sign/key-signer.ts');
+  const { OcisignError, describeError } = await import('../../core/errors.ts');
+  const out = [];
+  for (const file of ([] as string[]).concat(keys ?? [])) {
+    const pem = await readFile(file, 'utf8').catch((err: unknown) => {
+      throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
+    });
+    out.push(KeyVerifier.fromPem(pem, file));
+  }
+  return out;
+}
+
+export const verifyAttestationCommand: CommandModule<GlobalArgs, VerifyAttestationArgs> = {
+  command: 'verify-attestation <images..>',
+  describe: 'Verify the in-toto attestations of images (.att) with a public key, their type, and a CEL policy',
+  builder: (y) =>
+    y
+      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
+      .option('key', { type: 'string', describe: 'public key file (repeatable; with --policy, adds to its keys)' })
+      .option('type', { type: 'string', describe: 'predicate type: a cosign name or URI (default: custom, as cosign; none with --policy)' })
+      .option('policy', { type: 'string', describe: 'policy file (YAML or JSON): trusted keys, required attestation types, CEL conditions' })
+      .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept attestations without a verified transparency log entry' })
+      .option('repository', { type: 'string', describe: 'read attestations from this repository (default: $COSIGN_REPOSITORY)' }),
+  handler: (argv) =>
+    runCommand(argv as HandlerArgs<VerifyAttestationArgs>, async (ctx, args) => {
+      const { verifyAttestationsOf } = await import('../../ops/verify-attestation.ts');
+      const { OcisignError } = await import('../../core/errors.ts');
+      const loaded = args.policy ? await (await import('../../ops/policy.ts')).loadPolicyWithKeys(args.policy) : undefined;
+      const verifiers = [...(loaded?.verifiers ?? []), ...(await loadVerifiers(args.key))];
+      if (verifiers.length === 0) throw new OcisignError('USAGE', 'verifying attestations: pass --key (or a --policy with keys)');
+      const targets = [];
+      for (const image of args.images) targets.push(await attachTarget(ctx, image, args.repository));
+      const ignoreTlog = args['insecure-ignore-tlog'] === true;
+      const io = ioOf(args);
+      if (ignoreTlog) io.stderr('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.');
+      const outcomes = await verifyAttestationsOf(targets, {
+        verifiers,
+        type: args.type ?? (loaded ? undefined : 'custom'),
+        policy: loaded?.policy,
+        ignoreTlog,
+      });
+      await print(outcomes, io, ctx.output, ignoreTlog, loaded !== undefined);
+    }),
+};
+
+type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify-attestation.ts').verifyAttestationsOf>>;
+
+/** cosign prints each verified envelope on one line; `--output json` prints the verified statements. */
+async function print(outcomes: Outcomes, io: CliIo, output: 'text' | 'json', ignoreTlog: boolean, policy: boolean): Promise<void> {
+  const ok = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
+  for (const r of ok) {
+    io.stderr('');
+    io.stderr(`Verification for ${r.name} --`);
+    io.stderr('The following checks were performed on each of these signatures:');
+    io.stderr('  - The cosign claims were validated');
+    if (!ignoreTlog) io.stderr('  - Existence of the claims in the transparency log was verified offline');
+    io.stderr('  - The signatures were verified against the specified public key');
+    if (policy) io.stderr('  - The policy was satisfied');
+  }
+  if (output === 'json') {
+    const json = ok.map((r) => ({ image: r.name, digest: r.digest, statements: r.verified.map((v) => v.statement.raw) }));
+    io.stdout(`${JSON.stringify(outcomes.length === 1 ? json[0] ?? null : json, null, 2)}\n`);
+  } else {
+    for (const r of ok) for (const v of r.verified) io.stdout(`${Buffer.from(v.envelope).toString('utf8').trim()}\n`);
+  }
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
+  if (failures.length === 0) return;
+  if (outcomes.length === 1) throw failures[0]!.error;
+  for (const f of failures) {
+    io.stderr(`ocisign: ${f.error.message}`);
+    for (const line of f.error.details) io.stderr(`  ${line}`);
+  }
+  const worst = failures.reduce((a, b) => (b.error.exitCode > a.error.exitCode ? b : a));
+  const { OcisignError } = await import('../../core/errors.ts');
+  throw new OcisignError(worst.error.code, `${failures.length} of ${outcomes.length} images failed attestation verification`);
+}

@@ -1,0 +1,131 @@
+/**
+ * `attest --key`: for the image (and with `recursive` every manifest of an index) an in-toto statement whose
+ * subject is the repository name + manifest digest, signed over DSSE PAE, appended as a layer of
+ * `sha256-<hex>.att` (media type application/vnd.dsse.envelope.v1+json, annotations `predicateType` and an
+ * empty `dev.cosignproject.cosign/signature`). Attestations never dedupe (cosign); the append loop's read-back
+ * merge keeps every concurrent writer's layer.
+ */
+import { open, stat } from 'node:fs/promises';
+import { buildPredicateJson } from '../attest/predicate.ts';
+import { resolvePredicateType } from '../attest/predicate-types.ts';
+import { signStatement } from '../attest/envelope.ts';
+import { buildStatement, type StatementVersion } from '../attest/statement.ts';
+import { appendAttachment } from '../cosign/append.ts';
+import { mapLimit } from '../cosign/map-limit.ts';
+import { CosignAnnotation, CosignMediaType } from '../cosign/media-types.ts';
+import { OcisignError, describeError, withContext } from '../core/errors.ts';
+import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
+import type { Logger } from '../oci/client-options.ts';
+import { isDigest } from '../oci/digest.ts';
+import { parseManifest } from '../oci/manifest.ts';
+import { isIndexMediaType } from '../oci/media-types.ts';
+import type { Repository } from '../oci/repository.ts';
+import type { Signer } from '../sign/signer.ts';
+import { TLOG_UNSUPPORTED } from './sign.ts';
+
+/** One image: its repository, the tag or digest to resolve, names for messages and the statement subject. */
+export interface ImageTarget {
+  image: Repository;
+  ref: string;
+  name: string;
+  /** `registry/repo`: the statement subject's name (cosign: the repository name). */
+  dockerReference: string;
+  /** Where `.att`/`.sbom` go (COSIGN_REPOSITORY); defaults to `image`. */
+  attachments?: Repository;
+}
+
+export interface AttestOptions {
+  signer: Signer;
+  /** The `--predicate` file's bytes (see readPredicateFile) and its name for messages. */
+  predicate: { bytes: Uint8Array; source: string };
+  /** cosign `--type` name or a URI; default `custom`. */
+  type?: string;
+  /** Default v1; v0.1 is what cosign 2 writes. */
+  statementVersion?: StatementVersion;
+  recursive?: boolean;
+  tlogUpload: boolean;
+  /** Timestamp of a custom predicate. */
+  now?: Date;
+  logger?: Logger;
+  limits?: Partial<Limits>;
+  settle?: boolean;
+}
+
+export interface AttestedManifest {
+  digest: string;
+  /** `<repo>:sha256-<hex>.att` */
+  attestationTag: string;
+  predicateType: string;
+  layerDigest: string;
+  layerCount: number;
+}
+
+export async function attestImage(target: ImageTarget, options: AttestOptions): Promise<AttestedManifest[]> {
+  if (options.tlogUpload) throw new OcisignError('USAGE', `attesting ${target.name}: ${TLOG_UNSUPPORTED}`);
+  const type = resolvePredicateType(options.type ?? 'custom');
+  const predicateJson = buildPredicateJson({ ...options.predicate, type, now: options.now ?? new Date() });
+  const root = await resolveTarget(target);
+  if (!isDigest(target.ref)) options.logger?.warn(`image reference ${target.name} uses a tag, not a digest; attesting ${root.digest}`);
+  const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
+  return mapLimit(digests, 4, async (digest) => {
+    const statement = buildStatement({ version: options.statementVersion ?? 'v1', predicateType: type.uri, predicateJson, subjectName: target.dockerReference, digest });
+    const envelope = await signStatement(options.signer, statement);
+    const repo = target.attachments ?? target.image;
+    const layer = {
+      payload: envelope,
+      mediaType: CosignMediaType.DsseEnvelope,
+      annotations: { [CosignAnnotation.Signature]: '', [CosignAnnotation.PredicateType]: type.uri },
+    };
+    const r = await appendAttachment(repo, digest, layer, { kind: 'attestation', limits: options.limits, logger: options.logger, settle: options.settle });
+    return { digest, attestationTag: `${repo.displayName}:${r.tag}`, predicateType: type.uri, layerDigest: r.layerDigest, layerCount: r.layerCount };
+  });
+}
+
+/** Read a predicate file, refusing one over the payload limit before reading it. */
+export async function readPredicateFile(path: string, limits: Partial<Limits> = {}): Promise<Uint8Array> {
+  const max = limits.maxPayloadBytes ?? DEFAULT_LIMITS.maxPayloadBytes;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new OcisignError('BAD_INPUT', 'not a regular file');
+    if (info.size > max) throw new OcisignError('BAD_INPUT', `${info.size} bytes, more than the limit of ${max}`);
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(info.size);
+      const { bytesRead } = await fh.read(buf, 0, info.size, 0);
+      return new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw new OcisignError('BAD_INPUT', `reading predicate ${path}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/** Resolve the target's tag or digest (NOT_FOUND, exit 11, when absent). */
+export async function resolveTarget(target: Pick<ImageTarget, 'image' | 'ref' | 'name'>): Promise<{ digest: string; mediaType: string }> {
+  let found;
+  try {
+    found = await target.image.resolve(target.ref);
+  } catch (err) {
+    throw withContext(`resolving ${target.name}`, err);
+  }
+  if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
+  return { digest: found.digest, mediaType: found.mediaType };
+}
+
+/** The index digest and, depth first, every manifest it names. */
+export async function collectDigests(repo: Repository, digest: string, mediaType: string): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (d: string, type: string | undefined): Promise<void> => {
+    if (seen.has(d)) return;
+    seen.add(d);
+    out.push(d);
+    const raw = await repo.getManifest(d);
+    if (!raw) throw new OcisignError('NOT_FOUND', `reading ${repo.displayName}@${d}: manifest not found`);
+    const parsed = parseManifest(raw.bytes, raw.mediaType ?? type, `${repo.displayName}@${d}`);
+    if (parsed.kind === 'index') for (const child of parsed.manifest.manifests) await walk(child.digest, child.mediaType);
+  };
+  await walk(digest, isIndexMediaType(mediaType) ? mediaType : undefined);
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * `release IMAGE --key K`: one command for release jobs — generate the image's CycloneDX SBOM, sign the image,
+ * attest the SBOM (`--type cyclonedx`) and, with `attachSbom`, also store it unsigned as `.sbom`.
+ * Nothing is written before the SBOM is generated and the tlog rule is checked.
+ */
+import { OcisignError } from '../core/errors.ts';
+import type { Limits } from '../core/limits.ts';
+import type { Logger } from '../oci/client-options.ts';
+import { sha256Digest } from '../oci/digest.ts';
+import type { Reference } from '../oci/reference.ts';
+import type { Signer, Verifier } from '../sign/signer.ts';
+import { attachSbom, type AttachedSbom } from './attach.ts';
+import { attestImage, resolveTarget, type AttestedManifest, type ImageTarget } from './attest.ts';
+import { generateSbom } from './sbom.ts';
+import { signImage, TLOG_UNSUPPORTED, type SignedManifest } from './sign.ts';
+
+export interface ReleaseOptions {
+  signer: Signer;
+  verifier?: Verifier;
+  /** The parsed reference of the image (the SBOM scanner reads it). */
+  reference: Reference;
+  attachSbom?: boolean;
+  tlogUpload: boolean;
+  statementVersion?: 'v1' | 'v0.1';
+  toolVersion: string;
+  /** SBOM timestamp (SOURCE_DATE_EPOCH); the SBOM is deterministic for the same image and time. */
+  now?: Date;
+  platform?: string;
+  logger?: Logger;
+  limits?: Partial<Limits>;
+}
+
+export interface ReleaseResult {
+  image: string;
+  digest: string;
+  sbom: { mediaType: string; digest: string; size: number; platform?: string; describes?: string };
+  signatures: SignedManifest[];
+  attestations: AttestedManifest[];
+  sbomAttachment?: AttachedSbom;
+}
+
+export async function releaseImage(target: ImageTarget, options: ReleaseOptions): Promise<ReleaseResult> {
+  if (options.tlogUpload) throw new OcisignError('USAGE', `releasing ${target.name}: ${TLOG_UNSUPPORTED}`);
+  const { digest } = await resolveTarget(target);
+  const pinned = { ...target, ref: digest };
+  const sbom = await generateSbom(
+    { kind: 'image', repository: target.image, ref: { ...options.reference, digest }, platform: options.platform },
+    { format: 'cyclonedx-json', toolVersion: options.toolVersion, timestamp: options.now, deterministic: true },
+  );
+  const signatures = await signImage(
+    { ...pinned, signatures: target.attachments },
+    { signer: options.signer, verifier: options.verifier, tlogUpload: false, logger: options.logger, limits: options.limits },
+  );
+  const attestations = await attestImage(pinned, {
+    signer: options.signer,
+    predicate: { bytes: sbom.bytes, source: `the SBOM of ${target.name}` },
+    type: 'cyclonedx',
+    statementVersion: options.statementVersion,
+    tlogUpload: false,
+    now: options.now,
+    logger: options.logger,
+    limits: options.limits,
+  });
+  const result: ReleaseResult = {
+    image: target.name,
+    digest,
+    sbom: { mediaType: sbom.mediaType, digest: sha256Digest(sbom.bytes), size: sbom.bytes.byteLength, platform: sbom.platform, describes: sbom.digest },
+    signatures,
+    attestations,
+  };
+  if (options.attachSbom) result.sbomAttachment = await attachSbom(pinned, sbom.bytes, 'application/vnd.cyclonedx+json');
+  return result;
+}

@@ -52,7 +52,12 @@ function p256(): { publicKey: KeyObject; privateKey: KeyObject } {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
-export async function startSigstoreMock(): Promise<SigstoreMock> {
+export interface MockOptions {
+  /** A fixed clock for Fulcio and its CT log (e.g. an hour ago: certificates already expired). */
+  fulcioClock?: Date;
+}
+
+export async function startSigstoreMock(options: MockOptions = {}): Promise<SigstoreMock> {
   const routes = new Map<string, HandlerFn>();
   const hits: Record<string, number> = {};
   const server = await listen(routes, hits);
@@ -61,8 +66,8 @@ export async function startSigstoreMock(): Promise<SigstoreMock> {
   const caKeys = p256();
   const tlogKeys = p256();
   const tsaKeys = p256();
-  const ctLog = await initializeCTLog(ctKeys);
-  const ca = await initializeCA(caKeys, ctLog);
+  const ctLog = await initializeCTLog(ctKeys, options.fulcioClock);
+  const ca = await initializeCA(caKeys, ctLog, options.fulcioClock);
   const tlog = await initializeTLog(base, tlogKeys);
   const tsa = await initializeTSA(tsaKeys);
   for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);

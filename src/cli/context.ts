@@ -68,8 +68,13 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
       return parseReference(input);
     },
     async open(ref) {
-      const { openRepository } = await import('../oci/open.ts');
-      return openRepository(ref, ref.kind === 'registry' ? await clientOptions() : { logger });
+      // Each backend loads only when used: a layout command never loads the HTTP client.
+      if (ref.kind === 'layout') {
+        const { createLayoutRepository } = await import('../oci/layout/layout-repository.ts');
+        return createLayoutRepository(ref, { logger });
+      }
+      const { createRegistryRepository } = await import('../oci/registry/registry-repository.ts');
+      return createRegistryRepository(ref, await clientOptions());
     },
     async close() {
       await closeDispatcher?.();

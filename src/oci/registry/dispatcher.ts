@@ -1,5 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from './undici.ts';
 
 export interface DispatcherOptions {
   /** Skip TLS certificate verification (--allow-insecure-registry). */

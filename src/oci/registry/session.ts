@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.ts';
 import { OcisignError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
 import type { Logger } from '../client-options.ts';

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.ts';
 import { OcisignError } from '../../core/errors.ts';
 import type { Credentials } from '../client-options.ts';
 import { readLimited, readPrefix } from './http-body.ts';

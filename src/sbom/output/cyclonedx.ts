@@ -46,13 +46,32 @@ function finishJson(serializer: CDX.Serialize.JsonSerializer, bom: CDX.Models.Bo
   const doc = JSON.parse(serializer.serialize(bom, { sortLists: true })) as Json;
   const components = (doc.components as Json[] | undefined) ?? [];
   components.sort((a, b) => compareStrings(String(a['bom-ref']), String(b['bom-ref'])));
-  for (const c of components) sortProperties(c);
+  for (const c of components) {
+    sortProperties(c);
+    moveLast(c, 'bom-ref');
+  }
   sortProperties((doc.metadata as Json).component as Json);
-  const deps = (doc.dependencies as Json[] | undefined) ?? [];
-  for (const d of deps) d.dependsOn = [...((d.dependsOn as string[] | undefined) ?? [])].sort(compareStrings);
+  const deps = ((doc.dependencies as Json[] | undefined) ?? []).map((d) => ({
+    dependsOn: [...((d.dependsOn as string[] | undefined) ?? [])].sort(compareStrings),
+    ref: d.ref,
+  }));
   deps.sort((a, b) => compareStrings(String(a.ref), String(b.ref)));
+  doc.dependencies = deps;
   doc.compositions = [{ aggregate, assemblies: [rootRef], dependencies: [rootRef] }];
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/**
+ * Key order is free in JSON, and it matters for speed: the schema's `uniqueItems` on `components` and
+ * `dependencies` makes ajv deep-compare every pair of items (O(n²)), and fast-deep-equal compares keys from
+ * the LAST one. Ending each item with its unique ref (`bom-ref`, `ref`) makes every comparison stop at once:
+ * strict validation of a 1,600-component BOM drops from ~2.7 s to ~0.65 s of CPU.
+ */
+function moveLast(obj: Json, key: string): void {
+  if (!(key in obj)) return;
+  const value = obj[key];
+  delete obj[key];
+  obj[key] = value;
 }
 
 function sortProperties(c: Json | undefined): void {

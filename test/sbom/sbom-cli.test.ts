@@ -92,6 +92,22 @@ describe('sbom of a directory', () => {
     const purls = (JSON.parse(r.stdout) as Bom).components.map((c) => c.purl).filter(Boolean).sort();
     assert.deepEqual(purls, ['pkg:cargo/cargo-app@0.1.0', 'pkg:cargo/rand@0.7.3', 'pkg:cargo/rand@0.8.5', 'pkg:cargo/serde@1.0.197', 'pkg:npm/%40s/x@1.0.0', 'pkg:npm/y@1.0.0', 'pkg:npm/y@2.0.0']);
   });
+
+  it('installed metadata: npm hidden lockfile (node_modules/.package-lock.json) and python *.dist-info', async () => {
+    const dir = join(scratch, 'installed');
+    await mkdir(join(dir, 'node_modules', 'x'), { recursive: true });
+    await mkdir(join(dir, '.venv', 'lib', 'python3.12', 'site-packages', 'Flask_Cors-4.0.0.dist-info'), { recursive: true });
+    await writeFile(join(dir, 'node_modules', '.package-lock.json'), JSON.stringify({
+      name: 'installed', lockfileVersion: 3, packages: { 'node_modules/x': { version: '1.0.0', dependencies: { y: '1' } }, 'node_modules/y': { version: '1.0.1' } },
+    }));
+    await writeFile(join(dir, '.venv', 'lib', 'python3.12', 'site-packages', 'Flask_Cors-4.0.0.dist-info', 'METADATA'),
+      'Metadata-Version: 2.1\nName: Flask-Cors\nVersion: 4.0.0\nLicense: MIT\n\nlong description\n');
+    const r = await cli(['sbom', dir]);
+    assert.equal(r.code, 0, r.stderr.join('\n'));
+    const bom = JSON.parse(r.stdout) as Bom & { dependencies: { ref: string; dependsOn: string[] }[] };
+    assert.deepEqual(bom.components.map((c) => c.purl).filter(Boolean).sort(), ['pkg:npm/x@1.0.0', 'pkg:npm/y@1.0.1', 'pkg:pypi/flask-cors@4.0.0']);
+    assert.deepEqual(bom.dependencies.find((d) => d.ref === 'pkg:npm/x@1.0.0')?.dependsOn, ['pkg:npm/y@1.0.1']);
+  });
 });
 
 const osRelease = { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' };

@@ -6,10 +6,10 @@ import type { Repository } from '../oci/repository.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { describeFailures, verifySignatureSet, type LayerOutcome } from '../verify/signature-set.ts';
 import type { SimpleSigningClaims } from '../verify/simple-signing-claims.ts';
-import { ignoreTlog, rekorBundleCheck, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
+import { ignoreTlog, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
 import type { AttachmentLayer } from '../cosign/attachments.ts';
 import { CosignAnnotation } from '../cosign/media-types.ts';
-import { verifyKeylessLayer, type CertificateSigner } from '../keyless/verify-keyless.ts';
+import type { CertificateSigner } from '../keyless/verify-keyless.ts';
 import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
@@ -114,6 +114,8 @@ async function keylessOutcomes(
 ): Promise<Outcome[]> {
   if (!options.trustedRoot) throw new OcisignError('USAGE', 'verifying keyless signatures needs trust material (a trusted root)');
   const root = await options.trustedRoot();
+  // loaded here, not at start-up: certificate parsing pulls in @sigstore/core, which key-based runs do not need
+  const { verifyKeylessLayer } = await import('../keyless/verify-keyless.ts');
   const check = {
     digest,
     root,
@@ -138,6 +140,7 @@ async function tlogRule(layers: readonly AttachmentLayer[], options: VerifyOptio
   if (options.ignoreTlog) return ignoreTlog;
   const anyBundle = layers.some((l) => (l.annotations[CosignAnnotation.Bundle] ?? '').trim() !== '');
   if (!anyBundle || !options.trustedRoot) return requireTlogUnsupported;
+  const { rekorBundleCheck } = await import('../verify/rekor-tlog-check.ts');
   return rekorBundleCheck(await options.trustedRoot(), options.verifiers);
 }
 

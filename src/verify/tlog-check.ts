@@ -1,8 +1,4 @@
-import { X509Certificate } from 'node:crypto';
 import { CosignAnnotation } from '../cosign/media-types.ts';
-import type { Verifier } from '../sign/signer.ts';
-import { parseRekorBundle, verifyRekorBundle } from '../sigstore/rekor-bundle.ts';
-import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
 /** What the transparency-log step sees of one signature layer. */
 export interface TlogInput {
@@ -13,7 +9,7 @@ export interface TlogInput {
 
 /**
  * The transparency-log rule, pluggable: returns a reason when the layer fails it, undefined when it passes.
- * The keyless issue adds a check that verifies the `dev.sigstore.cosign/bundle` SET against Rekor keys.
+ * `rekorBundleCheck` (rekor-tlog-check.ts, loaded only when a layer has a bundle) verifies the SET.
  */
 export type TlogCheck = (layer: TlogInput) => string | undefined;
 
@@ -28,49 +24,3 @@ export const requireTlogUnsupported: TlogCheck = (layer) =>
   layer.annotations[CosignAnnotation.Bundle] === undefined
     ? 'signature has no transparency log entry (dev.sigstore.cosign/bundle); pass --insecure-ignore-tlog to accept it'
     : 'verifying transparency log entries is not supported yet; pass --insecure-ignore-tlog to skip it';
-
-const NO_BUNDLE = 'signature has no transparency log entry (dev.sigstore.cosign/bundle); pass --insecure-ignore-tlog to accept it';
-
-/**
- * Key-based signatures with a `dev.sigstore.cosign/bundle`: the SET verifies with the Rekor key chosen by
- * `logID` in `root`, and the entry body records this signature, payload and one of the keys that verify
- * it (its SPKI, or the layer's certificate when it holds that key). No bundle is a reason, as in cosign
- * offline (cosign online would look the entry up in Rekor; ocisign does not).
- */
-export function rekorBundleCheck(root: TrustedRoot, verifiers: readonly Verifier[]): TlogCheck {
-  return (layer) => {
-    const text = layer.annotations[CosignAnnotation.Bundle];
-    if (text === undefined || text.trim() === '') return NO_BUNDLE;
-    const bundle = parseRekorBundle(text);
-    if (!bundle.ok) return `transparency log entry: ${bundle.reason}`;
-    const ders = verifierDers(layer, verifiers);
-    let reason = 'no public key verifies the signature';
-    for (const der of ders) {
-      const r = verifyRekorBundle(bundle.value, root.tlogs, { payload: layer.payload, signature: layer.signature, verifierDer: der });
-      if (r.ok) return undefined;
-      reason = r.reason;
-    }
-    return `transparency log entry: ${reason}`;
-  };
-}
-
-function verifierDers(layer: TlogInput, verifiers: readonly Verifier[]): Uint8Array[] {
-  const keys = verifiers.filter((v) => {
-    try {
-      return v.verify(layer.payload, layer.signature);
-    } catch {
-      return false;
-    }
-  }).map((v) => v.publicKey);
-  const ders: Uint8Array[] = keys.map((k) => k.export({ format: 'der', type: 'spki' }));
-  const certPem = layer.annotations[CosignAnnotation.Certificate];
-  if (certPem) {
-    try {
-      const cert = new X509Certificate(certPem);
-      if (keys.some((k) => cert.publicKey.equals(k))) ders.push(cert.raw);
-    } catch {
-      // a malformed certificate annotation cannot be what Rekor recorded
-    }
-  }
-  return ders;
-}

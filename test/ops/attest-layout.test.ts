@@ -137,3 +137,19 @@ test('release: SBOM → signature → cyclonedx attestation (+ .sbom), verifiabl
   const v = await verifyAtt(ref, ['--type', 'cyclonedx']);
   assert.equal(v.code, 0, v.stderr);
 });
+
+test('verify --policy: signatures by the policy keys + required attestations in one call', async () => {
+  const img = await image('f');
+  const policy = join(dir, 'gate.yaml');
+  await writeFile(policy, `keys: [${keys.pub}]\nattestations:\n  - type: cyclonedx\n    conditions:\n      mit-only: "predicate.components.all(c, c.licenses.all(l, l.license.id == 'MIT'))"\n`);
+  const gate = (extra: string[] = []) => runCli(['verify', '--policy', policy, '--insecure-ignore-tlog', ...extra, img.ref]);
+  assert.equal((await gate()).code, 10, 'no signatures yet');
+  assert.equal((await runCli(['sign', '--key', keys.key, '--tlog-upload=false', img.ref])).code, 0);
+  const noAtt = await gate();
+  assert.equal(noAtt.code, 14);
+  assert.match(noAtt.stderr, /no verified attestation of type https:\/\/cyclonedx\.org\/bom/);
+  await attest(img.ref);
+  const ok = await gate();
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual((JSON.parse(ok.stdout) as { attestations: string[] }).attestations, ['https://cyclonedx.org/bom']);
+});

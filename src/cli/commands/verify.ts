@@ -25,6 +25,7 @@ interface VerifyArgs extends GlobalArgs {
   'check-docker-reference'?: boolean;
   repository?: string;
   'max-workers': number;
+  policy?: string;
 }
 
 export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
@@ -50,9 +51,11 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
       .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' })
       .option('max-workers', { type: 'number', default: 8, describe: 'images verified at once' })
+      .option('policy', { type: 'string', describe: 'policy file: signatures by its keys + its required attestations and CEL conditions (exit 14 on a violation)' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'json' as const, describe: 'json: the verified payloads as cosign prints them; text: each payload as signed' }),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
+      if (args.policy !== undefined) return verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
       const { verifyImages } = await import('../../ops/verify.ts');
       const { KeyVerifier } = await import('../../sign/key-signer.ts');
       const { readFile } = await import('node:fs/promises');
@@ -114,6 +117,34 @@ async function keylessOptions(ctx: CliContext, args: HandlerArgs<VerifyArgs>, ke
     githubWorkflowRef: args['certificate-github-workflow-ref'],
   });
   return { trustedRoot, ignoreSct, identities: [policy] };
+}
+
+/** `verify --policy FILE IMAGE…`: the whole policy per image (ops/policy.ts); the worst failure's exit code. */
+async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: string }): Promise<void> {
+  const { loadPolicyWithKeys, verifyWithPolicy } = await import('../../ops/policy.ts');
+  const { loadVerifiers } = await import('./verify-attestation.ts');
+  const { attachTarget } = await import('./attach.ts');
+  const { OcisignError } = await import('../../core/errors.ts');
+  const { policy, verifiers } = await loadPolicyWithKeys(args.policy);
+  const extra = await loadVerifiers(args.key);
+  const io = ioOf(args);
+  const failures: InstanceType<typeof OcisignError>[] = [];
+  for (const image of args.images) {
+    const target = await attachTarget(ctx, image, args.repository);
+    try {
+      const r = await verifyWithPolicy(target, { policy, policyVerifiers: verifiers, verifiers: extra, ignoreTlog: args['insecure-ignore-tlog'] === true });
+      io.stderr(`Policy ${args.policy} satisfied by ${r.name}@${r.digest}`);
+      io.stdout(`${JSON.stringify({ image: r.name, digest: r.digest, signatures: r.signatures?.verified.length ?? 0, attestations: r.attestations?.verified.map((v) => v.statement.predicateType) ?? [] })}\n`);
+    } catch (err) {
+      if (!(err instanceof OcisignError)) throw err;
+      failures.push(err);
+    }
+  }
+  if (failures.length === 0) return;
+  if (args.images.length === 1) throw failures[0];
+  for (const f of failures) io.stderr(`ocisign: ${f.message}`);
+  const worst = failures.reduce((a, b) => (b.exitCode > a.exitCode ? b : a));
+  throw new OcisignError(worst.code, `${failures.length} of ${args.images.length} images failed the policy`);
 }
 
 type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify.ts').verifyImages>>;

@@ -27,36 +27,37 @@ function isExecutableHead(head: Uint8Array): boolean {
   return EXEC_MAGICS.some((m) => m.every((b, i) => head[i] === b));
 }
 
+function alignedHit(buf: Buffer, base: number): number {
+  for (let i = buf.indexOf(MAGIC); i !== -1; i = buf.indexOf(MAGIC, i + 1)) if ((base + i) % ALIGN === 0) return i;
+  return -1;
+}
+
 /** Find the first 16-byte-aligned magic in a stream; return up to MAX_BLOB bytes starting at it. */
 export async function findBuildInfo(body: AsyncIterable<Uint8Array>): Promise<Uint8Array | undefined> {
-  let base = 0; // stream offset of buf[0]
-  let carry = Buffer.alloc(0);
+  let offset = 0; // stream offset of the current chunk
+  let tail = Buffer.alloc(0); // last bytes of the previous chunk, for a magic across the boundary
   let blob: Buffer | undefined;
   let first = true;
   for await (const raw of body) {
     if (first && !isExecutableHead(raw)) return undefined;
     first = false;
+    const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
     if (blob) {
-      blob = Buffer.concat([blob, raw.subarray(0, MAX_BLOB - blob.length)]);
+      blob = Buffer.concat([blob, chunk.subarray(0, MAX_BLOB - blob.length)]);
       if (blob.length >= MAX_BLOB) break;
-      continue;
-    }
-    const buf = Buffer.concat([carry, raw]);
-    let hit = -1;
-    for (let i = buf.indexOf(MAGIC); i !== -1; i = buf.indexOf(MAGIC, i + 1)) {
-      if ((base + i) % ALIGN === 0) {
-        hit = i;
-        break;
+    } else {
+      const edge = Buffer.concat([tail, chunk.subarray(0, MAGIC.length - 1)]);
+      const edgeHit = tail.length > 0 ? alignedHit(edge, offset - tail.length) : -1;
+      if (edgeHit !== -1) {
+        blob = Buffer.concat([edge.subarray(edgeHit, tail.length), chunk.subarray(0, MAX_BLOB)]);
+      } else {
+        const hit = alignedHit(chunk, offset);
+        if (hit !== -1) blob = Buffer.from(chunk.subarray(hit, hit + MAX_BLOB));
       }
+      if (blob && blob.length >= MAX_BLOB) break;
+      tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (MAGIC.length - 1))));
     }
-    if (hit !== -1) {
-      blob = Buffer.from(buf.subarray(hit, hit + MAX_BLOB));
-      if (blob.length >= MAX_BLOB) break;
-      continue;
-    }
-    const keep = Math.min(MAGIC.length - 1, buf.length);
-    carry = Buffer.from(buf.subarray(buf.length - keep));
-    base += buf.length - keep;
+    offset += chunk.length;
   }
   return blob ? new Uint8Array(blob) : undefined;
 }

@@ -128,3 +128,16 @@ test('Java archives: pom.properties, manifest fallback, nested BOOT-INF/lib jars
   assert.equal(r.packages[2]!.properties?.['ocisign:java:nested-path'], 'BOOT-INF/lib/slf4j-api-2.0.9.jar');
   assert.deepEqual(r.warnings, [{ subject: `opt/lib/broken.jar in layer ${layer.digest}`, reason: 'not a zip archive (no end of central directory); skipped' }]);
 });
+
+test('Go build info magic split across chunk boundaries is found', async () => {
+  const { findBuildInfo, parseBuildInfo } = await import('../../../../src/sbom/catalogers/installed/go-binary.ts');
+  const bin = goBinary('path\tx\nmod\texample.com/x\tv0.1.0\t\n');
+  for (const cut of [8190, 8192, 8195, 8205]) {
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield bin.subarray(0, cut);
+      yield bin.subarray(cut);
+    }
+    const blob = await findBuildInfo(body());
+    assert.equal(parseBuildInfo(blob!)?.main?.path, 'example.com/x', `cut at ${cut}`);
+  }
+});

@@ -36,8 +36,15 @@ export function isLoopbackHost(host: string): boolean {
  * The schemes to try for a registry, in order. HTTPS always comes first; plain HTTP is a fallback only
  * for loopback hosts (as docker and crane do) or when the user allowed it (--allow-http-registry).
  */
+/**
+ * The schemes to try, in order. Loopback registries are tried over plain http first: the traffic never leaves the
+ * machine, and a TLS attempt that fails costs a TLS context (~50 ms of CPU) on every CLI run. A TLS registry on
+ * loopback answers that http request with 400, and https is tried next. Other hosts with --allow-http-registry
+ * keep https first, so a registry that speaks both is never downgraded.
+ */
 export function schemesFor(host: string, allowHttp: boolean): Array<'https' | 'http'> {
-  return allowHttp || isLoopbackHost(host) ? ['https', 'http'] : ['https'];
+  if (isLoopbackHost(host)) return ['http', 'https'];
+  return allowHttp ? ['https', 'http'] : ['https'];
 }
 
 /** Origins are compared as scheme + host + port; credentials never cross them. */

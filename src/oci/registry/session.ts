@@ -172,7 +172,12 @@ export class RegistrySession {
     for (const scheme of schemes) {
       const last = scheme === schemes[schemes.length - 1];
       try {
-        await this.pingOnce(new URL(`${scheme}://${apiHost}/v2/`), last);
+        const status = await this.pingOnce(new URL(`${scheme}://${apiHost}/v2/`), last);
+        if (scheme === 'http' && status === 400 && !last) {
+          // "Client sent an HTTP request to an HTTPS server": /v2/ never answers 400 otherwise.
+          lastError = new OcisignError('IO', `${apiHost} answered plain http with 400`);
+          continue;
+        }
         if (scheme === 'http') this.options.logger.debug(`${apiHost}: no TLS, using plain http`);
         return new URL(`${scheme}://${apiHost}`);
       } catch (err) {
@@ -188,7 +193,7 @@ export class RegistrySession {
   }
 
   /** GET /v2/: any HTTP answer means the scheme works; a 401 carries the auth challenge. */
-  private async pingOnce(url: URL, retryResets: boolean): Promise<void> {
+  private async pingOnce(url: URL, retryResets: boolean): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       let res: Dispatcher.ResponseData;
       try {
@@ -208,7 +213,7 @@ export class RegistrySession {
       }
       if (res.statusCode === 401) this.auth.setChallenge(header(res.headers, 'www-authenticate'));
       await discard(res.body);
-      return;
+      return res.statusCode;
     }
   }
 }

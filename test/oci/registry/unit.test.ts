@@ -56,7 +56,7 @@ describe('hosts and transport rules', () => {
     assert.deepEqual(schemesFor('registry.example.com:5000', false), ['https']);
     assert.deepEqual(schemesFor('10.0.0.5:5000', false), ['https']);
     assert.deepEqual(schemesFor('registry.example.com', true), ['https', 'http']);
-    for (const h of ['127.0.0.1:5000', '127.1.2.3', 'localhost:5000', '[::1]:5000']) assert.deepEqual(schemesFor(h, false), ['https', 'http'], h);
+    for (const h of ['127.0.0.1:5000', '127.1.2.3', 'localhost:5000', '[::1]:5000']) assert.deepEqual(schemesFor(h, false), ['http', 'https'], h);
     assert.equal(isLoopbackHost('127.0.0.1.example.com'), false);
   });
   it('uses an EnvHttpProxyAgent only when env names a proxy', async () => {

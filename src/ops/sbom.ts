@@ -18,7 +18,7 @@ import type { Repository } from '../oci/repository.ts';
 import type { Sbom, SbomPackage, SbomSubject, SbomWarning } from '../sbom/model.ts';
 import { scanDirectory } from '../sbom/directory/index.ts';
 import { scanImageLayers, type ImageScanLayer, type ImageScanProgress, type ImageScanResult } from '../sbom/image/scan-image.ts';
-import { writeSbom, type SbomFormat } from '../sbom/output/index.ts';
+import { prewarmCdxValidator, writeSbom, type SbomFormat } from '../sbom/output/index.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
 
 export type SbomTarget =
@@ -61,6 +61,8 @@ export async function generateSbom(target: SbomTarget, options: GenerateSbomOpti
 
 /** One SBOM per selected platform (exactly one unless the target is an index with platform `all`). */
 export async function generateSboms(target: SbomTarget, options: GenerateSbomOptions): Promise<GeneratedSbom[]> {
+  // every CycloneDX output is validated as JSON: compile the schema on another core while cataloging
+  if ((options.format ?? 'cyclonedx-json') !== 'spdx-json') prewarmCdxValidator();
   if (target.kind === 'directory') {
     const sbom = await scanDirectory(target.path, { exclude: options.exclude });
     return [await serialize(sbom, options)];

@@ -29,4 +29,4 @@ export async function writeSbom(sbom: Sbom, options: SbomWriteOptions): Promise<
 
 export { writeCycloneDx } from './cyclonedx.ts';
 export { writeSpdx, validateSpdx } from './spdx.ts';
-export { validateCdxJson } from './validate.ts';
+export { prewarmCdxValidator, validateCdxJson } from './validate.ts';

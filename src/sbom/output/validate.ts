@@ -1,18 +1,65 @@
 /**
- * Strict CycloneDX 1.6 validation with the library's validators, each compiled once per process (the JSON
- * schema compile costs ~1 s). XML validation needs the optional native `libxmljs2`; without it the XML is
- * checked through its JSON twin (same model) and the caller is told so.
+ * Strict CycloneDX 1.6 validation with the library's validators. The JSON validator's schema compile costs
+ * ~1 s of CPU, so `prewarmCdxValidator()` (called by generateSbom before cataloging) starts it in a worker
+ * thread, where it compiles while the main thread catalogs; without a warm worker, validation runs
+ * in-process (compiled once per process). XML validation needs the optional native `libxmljs2`; without it
+ * the XML is checked through its JSON twin (same model) and the caller is told so.
  */
+import { Worker } from 'node:worker_threads';
 import * as CDX from '@cyclonedx/cyclonedx-library';
 import { OcisignError } from '../../core/errors.ts';
 
 let jsonValidator: CDX.Validation.JsonStrictValidator | undefined;
 let xmlValidator: CDX.Validation.XmlValidator | undefined;
+let worker: { thread: Worker; pending: Map<number, (error: string | null) => void>; next: number } | undefined;
 
-/** Throws BAD_INPUT naming the first schema errors when `text` is not valid CycloneDX 1.6 JSON. */
+/** Start compiling the JSON schema in a worker thread (idempotent; falls back to in-process on failure). */
+export function prewarmCdxValidator(): void {
+  if (worker) return;
+  try {
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const thread = new Worker(new URL(`./validator-worker${ext}`, import.meta.url));
+    const state = { thread, pending: new Map<number, (error: string | null) => void>(), next: 1 };
+    thread.unref();
+    thread.on('message', (msg: { id: number; error: string | null }) => {
+      state.pending.get(msg.id)?.(msg.error);
+      state.pending.delete(msg.id);
+      if (state.pending.size === 0) thread.unref();
+    });
+    thread.on('error', () => failWorker(state));
+    thread.on('exit', () => failWorker(state));
+    worker = state;
+  } catch {
+    worker = undefined;
+  }
+}
+
+/** A dead worker: pending validations are redone in-process. */
+function failWorker(state: NonNullable<typeof worker>): void {
+  if (worker === state) worker = undefined;
+  for (const resolve of state.pending.values()) resolve('__retry_in_process__');
+  state.pending.clear();
+}
+
+function validateInWorker(text: string): Promise<string | null> | undefined {
+  const state = worker;
+  if (!state) return undefined;
+  return new Promise((resolve) => {
+    const id = state.next++;
+    state.pending.set(id, resolve);
+    state.thread.ref();
+    state.thread.postMessage({ id, text });
+  });
+}
+
+/** Throws INTERNAL naming the first schema errors when `text` is not valid CycloneDX 1.6 JSON. */
 export async function validateCdxJson(text: string, what: string): Promise<void> {
-  jsonValidator ??= new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
-  const error = await jsonValidator.validate(text);
+  let error: string | null | undefined = await validateInWorker(text);
+  if (error === undefined || error === '__retry_in_process__') {
+    jsonValidator ??= new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
+    const e = await jsonValidator.validate(text);
+    error = e === null ? null : JSON.stringify(e);
+  }
   if (error !== null) throw new OcisignError('INTERNAL', `validating ${what} against CycloneDX 1.6: ${summarize(error)}`);
 }
 
@@ -26,11 +73,10 @@ export async function validateCdxXml(text: string, what: string): Promise<boolea
     if (err instanceof CDX.Validation.MissingOptionalDependencyError) return false;
     throw err;
   }
-  if (error !== null) throw new OcisignError('INTERNAL', `validating ${what} against CycloneDX 1.6 XML schema: ${summarize(error)}`);
+  if (error !== null) throw new OcisignError('INTERNAL', `validating ${what} against CycloneDX 1.6 XML schema: ${summarize(JSON.stringify(error))}`);
   return true;
 }
 
-function summarize(error: unknown): string {
-  const text = JSON.stringify(error);
+function summarize(text: string): string {
   return text.length > 600 ? `${text.slice(0, 600)}…` : text;
 }

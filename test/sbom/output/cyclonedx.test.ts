@@ -128,3 +128,15 @@ describe('SPDX 2.3 JSON', () => {
     assert.equal(text, writeSpdx(await scanDirectory(fixture('npm-v3')), opts));
   });
 });
+
+describe('validator worker', () => {
+  it('prewarmed: valid BOMs pass, invalid ones fail with the schema error', async () => {
+    const { prewarmCdxValidator } = await import('../../../src/sbom/output/index.ts');
+    prewarmCdxValidator();
+    const { text } = await writeCycloneDx(imageSbom(), { ...opts, format: 'json' });
+    await validateCdxJson(text, 'good');
+    const bad = JSON.parse(text) as Record<string, unknown>;
+    (bad.components as Record<string, unknown>[])[0]!.type = 'not-a-type';
+    await assert.rejects(validateCdxJson(JSON.stringify(bad), 'bad'), /validating bad against CycloneDX 1.6/);
+  });
+});

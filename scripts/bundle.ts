@@ -2,10 +2,28 @@
  * Bundles the CLI into dist/cli-bundle/ (ESM, code-split: each command's ops load on demand). Start-up then reads a
  * handful of files instead of a few hundred modules. The library build (dist/, tsc) is unchanged.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The registry Agent is HTTP/1.1 only (allowH2: false), so undici's HTTP/2 client (and node:http2) is never used. */
+const withoutHttp2: Plugin = {
+  name: 'without-http2',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]client-h2\.js$/ }, (args) =>
+      args.importer.includes(`${'node_modules'}/undici/`) ? { path: 'undici-client-h2', namespace: 'ocisign-stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ocisign-stub' }, () => ({
+      contents: "module.exports = function connectH2() { throw new Error('HTTP/2 is disabled in ocisign (allowH2: false)'); };",
+      loader: 'js',
+    }));
+  },
+};
+
+// Chunk names carry content hashes: start from an empty folder so no stale chunk is left behind.
+rmSync(new URL('../dist/cli-bundle', import.meta.url), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
@@ -22,6 +40,7 @@ await build({
   // Large, rarely used, or loading files relative to themselves: left to Node's resolver at run time.
   external: ['sigstore', '@sigstore/*', '@cyclonedx/*', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'xmlbuilder2', '@bufbuild/cel'],
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [withoutHttp2],
   legalComments: 'none',
   logLevel: 'warning',
 });

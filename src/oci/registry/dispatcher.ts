@@ -21,7 +21,9 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
     rejectUnauthorized: options.insecure !== true,
     ...(options.caCerts?.length ? { ca: [...rootCertificates, ...options.caCerts] } : {}),
   };
-  const agentOptions = { connections: options.connections ?? 8, keepAliveTimeout: 10_000, connect };
+  // HTTP/1.1 only: every registry speaks it, parallel blob transfers use several connections anyway, and the bundled
+  // CLI then never loads node:http2 (~35 ms of start-up; scripts/bundle.ts leaves undici's h2 client out).
+  const agentOptions = { connections: options.connections ?? 8, keepAliveTimeout: 10_000, allowH2: false, connect };
   const env = options.env ?? {};
   const httpProxy = env.HTTP_PROXY ?? env.http_proxy ?? '';
   const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy ?? '';

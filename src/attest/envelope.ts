@@ -24,6 +24,11 @@ export function formatEnvelope(payloadType: string, payload: Uint8Array, signatu
 
 /** Sign an in-toto statement's exact bytes over PAE and wrap it in an envelope. */
 export async function signStatement(signer: Signer, statement: Uint8Array): Promise<Uint8Array> {
+  return (await signStatementWith(signer, statement)).envelope;
+}
+
+/** signStatement, also returning the raw signature (what Rekor and a TSA are given). */
+export async function signStatementWith(signer: Signer, statement: Uint8Array): Promise<{ envelope: Uint8Array; signature: Uint8Array }> {
   const signature = await signer.sign(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, statement));
-  return formatEnvelope(IN_TOTO_PAYLOAD_TYPE, statement, signature);
+  return { envelope: formatEnvelope(IN_TOTO_PAYLOAD_TYPE, statement, signature), signature };
 }

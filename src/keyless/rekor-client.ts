@@ -108,3 +108,18 @@ export async function logSignature(
   if (!recorded.ok) throw new OcisignError('IO', `uploading to the transparency log ${target.rekorUrl}: the returned entry does not match: ${recorded.reason}`);
   return bundle;
 }
+
+/**
+ * Upload a dsse 0.0.1 entry for one attestation (the envelope bytes as stored in the `.att` layer, and the
+ * verifier PEM) and check the log recorded exactly it: envelopeHash = sha256(envelope), the envelope's
+ * signature and the verifier (either the canonical shape real Rekor logs, or the proposal as sent).
+ */
+export async function logEnvelope(
+  target: RekorTarget,
+  signed: { envelope: Uint8Array; signature: Uint8Array; verifierPem: string; verifierDer: Uint8Array },
+): Promise<RekorBundle> {
+  const bundle = await createRekorEntry(target, dsseProposal(signed.envelope, signed.verifierPem));
+  const recorded = checkRekorEntry(bundle, { payload: signed.envelope, signature: signed.signature, verifierDer: signed.verifierDer });
+  if (!recorded.ok) throw new OcisignError('IO', `uploading to the transparency log ${target.rekorUrl}: the returned entry does not match: ${recorded.reason}`);
+  return bundle;
+}

@@ -4,12 +4,14 @@ import { OcisignError } from '../core/errors.ts';
 import type { Signer } from '../sign/signer.ts';
 import { findIdentityToken, inspectIdentityToken, type TokenIdentity } from './identity-token.ts';
 import { KeylessSigner } from './keyless-signer.ts';
-import { createWitness, publicKeyVerifier, type SignatureWitness } from './witness.ts';
+import { createWitness, publicKeyVerifier, type EntryKind, type SignatureWitness } from './witness.ts';
 
 /** What `signImage(s)` needs beyond the targets: the signer and what makes its signatures claimable. */
 export interface SigningSetup {
   signer: Signer;
   witness?: SignatureWitness;
+  /** The same services for attestations: a dsse entry for the envelope. */
+  envelopeWitness?: SignatureWitness;
   layerAnnotations?: Record<string, string>;
   /** Keyless: who the certificate names. */
   identity?: TokenIdentity;
@@ -54,16 +56,20 @@ export async function setupKeylessSigning(options: KeylessSetupOptions): Promise
   if (options.confirm && !(await options.confirm())) throw new OcisignError('USAGE', 'signing cancelled: not confirmed');
   const signer = await KeylessSigner.create({ fulcioUrl: options.fulcioUrl, dispatcher: options.dispatcher, token: found.token, identity });
   options.log(`Got a signing certificate from ${options.fulcioUrl}`);
-  const witness = options.rekorUrl || options.tsaUrl
-    ? createWitness({ dispatcher: options.dispatcher, rekorUrl: options.rekorUrl, tsaUrl: options.tsaUrl, verifier: { pem: signer.verifierPem, der: signer.verifierDer } })
-    : undefined;
-  return { signer, ...(witness ? { witness } : {}), layerAnnotations: signer.annotations(), identity };
+  const verifier = { pem: signer.verifierPem, der: signer.verifierDer };
+  const witness = serviceWitness(verifier, options, 'hashedrekord');
+  const envelopeWitness = serviceWitness(verifier, options, 'dsse');
+  return { signer, ...(witness ? { witness } : {}), ...(envelopeWitness ? { envelopeWitness } : {}), layerAnnotations: signer.annotations(), identity };
 }
 
 /** Key-based signing with `--tlog-upload` and/or a TSA: the witness, recording the public key. */
-export function keyWitness(publicKey: KeyObject, urls: ServiceUrls): SignatureWitness | undefined {
+export function keyWitness(publicKey: KeyObject, urls: ServiceUrls, kind: EntryKind = 'hashedrekord'): SignatureWitness | undefined {
+  return serviceWitness(publicKeyVerifier(publicKey), urls, kind);
+}
+
+function serviceWitness(verifier: { pem: string; der: Uint8Array }, urls: ServiceUrls, kind: EntryKind): SignatureWitness | undefined {
   if (!urls.rekorUrl && !urls.tsaUrl) return undefined;
-  return createWitness({ dispatcher: urls.dispatcher, rekorUrl: urls.rekorUrl, tsaUrl: urls.tsaUrl, verifier: publicKeyVerifier(publicKey) });
+  return createWitness({ dispatcher: urls.dispatcher, rekorUrl: urls.rekorUrl, tsaUrl: urls.tsaUrl, verifier, kind });
 }
 
 /** The privacy notice cosign shows before keyless signing (the identity ends up in a public log). */

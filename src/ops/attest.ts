@@ -8,7 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import { buildPredicateJson } from '../attest/predicate.ts';
 import { resolvePredicateType } from '../attest/predicate-types.ts';
-import { signStatement } from '../attest/envelope.ts';
+import { signStatementWith } from '../attest/envelope.ts';
 import { buildStatement, type StatementVersion } from '../attest/statement.ts';
 import { appendAttachment } from '../cosign/append.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
@@ -43,7 +43,16 @@ export interface AttestOptions {
   /** Default v1; v0.1 is what cosign 2 writes. */
   statementVersion?: StatementVersion;
   recursive?: boolean;
+  /** cosign's default is true: every envelope is logged (a dsse entry), so a `witness` is then required. */
   tlogUpload: boolean;
+  /**
+   * Records each envelope (Rekor dsse entry, TSA) and returns the annotations proving it (`bundle`,
+   * `rfc3161timestamp`); see keyWitness/setupKeylessSigning `envelopeWitness`. Every envelope is signed and
+   * witnessed before the first one is stored: a failing witness means nothing is written.
+   */
+  witness?: (signed: { payload: Uint8Array; signature: Uint8Array }) => Promise<Record<string, string>>;
+  /** Annotations every `.att` layer carries (keyless: the certificate and chain). */
+  layerAnnotations?: Readonly<Record<string, string>>;
   /** Timestamp of a custom predicate. */
   now?: Date;
   logger?: Logger;
@@ -60,24 +69,59 @@ export interface AttestedManifest {
   layerCount: number;
 }
 
+/** An envelope signed and witnessed, not yet stored. */
+export interface PreparedAttestation {
+  target: ImageTarget;
+  digest: string;
+  predicateType: string;
+  layer: { payload: Uint8Array; mediaType: string; annotations: Record<string, string> };
+}
+
 export async function attestImage(target: ImageTarget, options: AttestOptions): Promise<AttestedManifest[]> {
-  if (options.tlogUpload) throw new OcisignError('USAGE', `attesting ${target.name}: ${TLOG_UNSUPPORTED}`);
+  return attestImages([target], options);
+}
+
+/** Attest many images: every envelope is signed and logged first, then stored (nothing written on a failure). */
+export async function attestImages(targets: readonly ImageTarget[], options: AttestOptions): Promise<AttestedManifest[]> {
+  return storeAttestations(await prepareAttestations(targets, options), options);
+}
+
+/** Build, sign and witness the statement of each image (and each child with `recursive`); nothing is written. */
+export async function prepareAttestations(targets: readonly ImageTarget[], options: AttestOptions): Promise<PreparedAttestation[]> {
+  if (options.tlogUpload && !options.witness) throw new OcisignError('USAGE', `attesting ${targets.map((t) => t.name).join(', ')}: ${TLOG_UNSUPPORTED}`);
   const type = resolvePredicateType(options.type ?? 'custom');
   const predicateJson = buildPredicateJson({ ...options.predicate, type, now: options.now ?? new Date() });
-  const root = await resolveTarget(target);
-  if (!isDigest(target.ref)) options.logger?.warn(`image reference ${target.name} uses a tag, not a digest; attesting ${root.digest}`);
-  const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
-  return mapLimit(digests, 4, async (digest) => {
-    const statement = buildStatement({ version: options.statementVersion ?? 'v1', predicateType: type.uri, predicateJson, subjectName: target.dockerReference, digest });
-    const envelope = await signStatement(options.signer, statement);
+  const out: PreparedAttestation[] = [];
+  for (const target of targets) {
+    const root = await resolveTarget(target);
+    if (!isDigest(target.ref)) options.logger?.warn(`image reference ${target.name} uses a tag, not a digest; attesting ${root.digest}`);
+    const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
+    out.push(...(await mapLimit(digests, 4, (digest) => prepareDigest(target, digest, type.uri, predicateJson, options))));
+  }
+  return out;
+}
+
+async function prepareDigest(target: ImageTarget, digest: string, predicateType: string, predicateJson: string, options: AttestOptions): Promise<PreparedAttestation> {
+  const statement = buildStatement({ version: options.statementVersion ?? 'v1', predicateType, predicateJson, subjectName: target.dockerReference, digest });
+  const { envelope, signature } = await signStatementWith(options.signer, statement);
+  let witnessed: Record<string, string> = {};
+  if (options.witness) {
+    try {
+      witnessed = await options.witness({ payload: envelope, signature });
+    } catch (err) {
+      throw withContext(`attesting ${target.name} (${digest}); nothing was written`, err);
+    }
+  }
+  const annotations = { [CosignAnnotation.Signature]: '', ...options.layerAnnotations, ...witnessed, [CosignAnnotation.PredicateType]: predicateType };
+  return { target, digest, predicateType, layer: { payload: envelope, mediaType: CosignMediaType.DsseEnvelope, annotations } };
+}
+
+/** Append each prepared envelope to its `.att` (the read-back merge keeps concurrent writers' layers). */
+export function storeAttestations(prepared: readonly PreparedAttestation[], options: Pick<AttestOptions, 'limits' | 'logger' | 'settle'>): Promise<AttestedManifest[]> {
+  return mapLimit(prepared, 4, async ({ target, digest, predicateType, layer }) => {
     const repo = target.attachments ?? target.image;
-    const layer = {
-      payload: envelope,
-      mediaType: CosignMediaType.DsseEnvelope,
-      annotations: { [CosignAnnotation.Signature]: '', [CosignAnnotation.PredicateType]: type.uri },
-    };
     const r = await appendAttachment(repo, digest, layer, { kind: 'attestation', limits: options.limits, logger: options.logger, settle: options.settle });
-    return { digest, attestationTag: `${repo.displayName}:${r.tag}`, predicateType: type.uri, layerDigest: r.layerDigest, layerCount: r.layerCount };
+    return { digest, attestationTag: `${repo.displayName}:${r.tag}`, predicateType, layerDigest: r.layerDigest, layerCount: r.layerCount };
   });
 }
 

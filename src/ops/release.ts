@@ -1,7 +1,8 @@
 /**
  * `release IMAGE --key K`: one command for release jobs — generate the image's CycloneDX SBOM, sign the image,
  * attest the SBOM (`--type cyclonedx`) and, with `attachSbom`, also store it unsigned as `.sbom`.
- * Nothing is written before the SBOM is generated and the tlog rule is checked.
+ * Nothing is written before the SBOM is generated, the image signed and the SBOM attested, each logged to
+ * Rekor when `tlogUpload` (a failing upload leaves the image untouched).
  */
 import { OcisignError } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
@@ -10,13 +11,19 @@ import { sha256Digest } from '../oci/digest.ts';
 import type { Reference } from '../oci/reference.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
 import { attachSbom, type AttachedSbom } from './attach.ts';
-import { attestImage, resolveTarget, type AttestedManifest, type ImageTarget } from './attest.ts';
+import { prepareAttestations, resolveTarget, storeAttestations, type AttestedManifest, type AttestOptions, type ImageTarget } from './attest.ts';
 import { generateSbom } from './sbom.ts';
-import { signImage, TLOG_UNSUPPORTED, type SignedManifest } from './sign.ts';
+import { prepareSignatures, storeSignatures, TLOG_UNSUPPORTED, type SignedManifest, type SignOptions } from './sign.ts';
 
 export interface ReleaseOptions {
   signer: Signer;
   verifier?: Verifier;
+  /** Records the image signature (Rekor hashedrekord, TSA); required when `tlogUpload`. */
+  witness?: SignOptions['witness'];
+  /** Records the SBOM attestation (Rekor dsse, TSA); required when `tlogUpload`. */
+  envelopeWitness?: AttestOptions['witness'];
+  /** Keyless: the certificate and chain on both layers. */
+  layerAnnotations?: Readonly<Record<string, string>>;
   /** The parsed reference of the image (the SBOM scanner reads it). */
   reference: Reference;
   attachSbom?: boolean;
@@ -40,27 +47,29 @@ export interface ReleaseResult {
 }
 
 export async function releaseImage(target: ImageTarget, options: ReleaseOptions): Promise<ReleaseResult> {
-  if (options.tlogUpload) throw new OcisignError('USAGE', `releasing ${target.name}: ${TLOG_UNSUPPORTED}`);
+  if (options.tlogUpload && (!options.witness || !options.envelopeWitness)) throw new OcisignError('USAGE', `releasing ${target.name}: ${TLOG_UNSUPPORTED}`);
   const { digest } = await resolveTarget(target);
   const pinned = { ...target, ref: digest };
   const sbom = await generateSbom(
     { kind: 'image', repository: target.image, ref: { ...options.reference, digest }, platform: options.platform },
     { format: 'cyclonedx-json', toolVersion: options.toolVersion, timestamp: options.now, deterministic: true },
   );
-  const signatures = await signImage(
-    { ...pinned, signatures: target.attachments },
-    { signer: options.signer, verifier: options.verifier, tlogUpload: false, logger: options.logger, limits: options.limits },
-  );
-  const attestations = await attestImage(pinned, {
+  const common = { tlogUpload: options.tlogUpload, logger: options.logger, limits: options.limits, ...(options.layerAnnotations ? { layerAnnotations: options.layerAnnotations } : {}) };
+  const signOptions: SignOptions = { ...common, signer: options.signer, verifier: options.verifier, ...(options.witness ? { witness: options.witness } : {}) };
+  const attestOptions: AttestOptions = {
+    ...common,
     signer: options.signer,
     predicate: { bytes: sbom.bytes, source: `the SBOM of ${target.name}` },
     type: 'cyclonedx',
     statementVersion: options.statementVersion,
-    tlogUpload: false,
     now: options.now,
-    logger: options.logger,
-    limits: options.limits,
-  });
+    ...(options.envelopeWitness ? { witness: options.envelopeWitness } : {}),
+  };
+  // everything signed and logged before anything is stored
+  const preparedSignatures = await prepareSignatures([{ ...pinned, signatures: target.attachments }], signOptions);
+  const preparedAttestations = await prepareAttestations([pinned], attestOptions);
+  const signatures = await storeSignatures(preparedSignatures, signOptions);
+  const attestations = await storeAttestations(preparedAttestations, attestOptions);
   const result: ReleaseResult = {
     image: target.name,
     digest,

@@ -75,9 +75,19 @@ export async function signImage(target: SignTarget, options: SignOptions): Promi
  * failure to resolve an image or to log a signature leaves every image unsigned.
  */
 export async function signImages(targets: readonly SignTarget[], options: SignOptions): Promise<SignedManifest[]> {
+  return storeSignatures(await prepareSignatures(targets, options), options);
+}
+
+/** Sign and witness every target (release: before anything else is stored); nothing is written. */
+export async function prepareSignatures(targets: readonly SignTarget[], options: SignOptions): Promise<PreparedSignature[]> {
   requireWitness(options, '');
   const prepared: PreparedSignature[] = [];
   for (const t of targets) prepared.push(...(await prepareTarget(t, options)));
+  return prepared;
+}
+
+/** Store what prepareSignatures made. */
+export function storeSignatures(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignedManifest[]> {
   return storeAll(prepared, options);
 }
 
@@ -86,7 +96,7 @@ function requireWitness(options: SignOptions, prefix: string): void {
 }
 
 /** A signature made and witnessed, not yet stored. */
-interface PreparedSignature {
+export interface PreparedSignature {
   target: SignTarget;
   digest: string;
   layer: { payload: Uint8Array; mediaType: string; annotations: Record<string, string> };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fail, pass, type Check } from './check.ts';
 import { decodeBase64, splitPem } from './pem.ts';
 
@@ -55,6 +56,7 @@ function parseSpec(kind: string, apiVersion: string, spec: Spec): RekorEntry | u
       verifiers: pemDers(spec.signature?.publicKey?.content, 'signature.publicKey.content'),
     };
   }
+  if (kind === 'dsse' && apiVersion === '0.0.1' && spec.proposedContent !== undefined) return dsseProposalEntry(base, spec.proposedContent);
   if (kind === 'dsse' && apiVersion === '0.0.1') {
     const sigs: Spec[] = Array.isArray(spec.signatures) ? spec.signatures : [];
     return {
@@ -86,6 +88,31 @@ function parseSpec(kind: string, apiVersion: string, spec: Spec): RekorEntry | u
     };
   }
   return undefined;
+}
+
+/**
+ * A dsse 0.0.1 body still in proposal shape (`spec.proposedContent: {envelope, verifiers}`): what
+ * @sigstore/mock's Rekor logs, since it signs the proposal as sent. The real Rekor never logs this shape:
+ * it logs `{envelopeHash: sha256(envelope string as sent), payloadHash: sha256(decoded payload),
+ * signatures: [{signature: the envelope's sig string, verifier: base64 PEM}]}`. Derive those same
+ * fields here (cosign does the same through rekor's Unmarshal), so both shapes are compared alike.
+ */
+function dsseProposalEntry(base: { kind: string; apiVersion: string }, content: Spec): RekorEntry {
+  if (typeof content?.envelope !== 'string') throw new Error('proposedContent.envelope is not a string');
+  const envelope = JSON.parse(content.envelope) as { payload?: unknown; signatures?: { sig?: unknown }[] };
+  const verifiers: unknown[] = Array.isArray(content.verifiers) ? content.verifiers : [];
+  const sigs = Array.isArray(envelope.signatures) ? envelope.signatures : [];
+  return {
+    ...base,
+    hash: { algorithm: 'sha256', value: sha256Hex(Buffer.from(content.envelope, 'utf8')) },
+    payloadHash: { algorithm: 'sha256', value: sha256Hex(b64(envelope.payload, 'envelope.payload')) },
+    signatures: sigs.map((s) => b64(s.sig, 'envelope.signatures[].sig')),
+    verifiers: verifiers.flatMap((v) => pemDers(v, 'proposedContent.verifiers[]')),
+  };
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function hashOf(h: Spec | undefined): RekorHash | undefined {

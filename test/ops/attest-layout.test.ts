@@ -12,6 +12,7 @@ import { parseLayoutReference } from '../../src/oci/reference.ts';
 import { attach } from './attach.ts';
 import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
 import { writeSampleLayout } from '../interop/sample-image.ts';
+import { closedPortUrl } from '../helpers/sigstore-mock.ts';
 
 let dir: string;
 let keys: { key: string; pub: string };
@@ -52,7 +53,11 @@ test('attest appends (no dedupe), verify-attestation checks type and prints stat
   assert.match(custom.stderr, /none of the attestations matched the predicate type: custom, found: https:\/\/cyclonedx\.org\/bom/);
   const tlog = await runCli(['verify-attestation', '--key', keys.pub, '--type', 'cyclonedx', img.ref]);
   assert.equal(tlog.code, 12);
-  assert.equal((await runCli(['attest', '--key', keys.key, '--predicate', bom, img.ref])).code, 2, 'tlog upload default refuses');
+  // tlog upload is the default: an unreachable Rekor is an I/O error and nothing is written
+  const noRekor = await runCli(['attest', '--key', keys.key, '--rekor-url', await closedPortUrl(), '--predicate', bom, img.ref]);
+  assert.equal(noRekor.code, 4, noRekor.stderr);
+  assert.match(noRekor.stderr, /nothing was written: uploading to the transparency log/);
+  assert.equal((await readAttachments(img.repo, img.digest, 'attestation')).layers.length, 2);
 });
 
 test('verify-attestation: exit 10 without attestations, 11 without the image, 12 on an unknown layer media type', async () => {

@@ -2,11 +2,17 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
-import { loadSigner, nowFrom } from './attest.ts';
+import { nowFrom, signingFlagOptions } from './attest.ts';
+import { signingSetup } from './sign.ts';
 
 interface ReleaseArgs extends GlobalArgs {
   image: string;
-  key: string;
+  key?: string;
+  'identity-token'?: string;
+  'fulcio-url': string;
+  'rekor-url': string;
+  'timestamp-server-url'?: string;
+  yes?: boolean;
   'attach-sbom'?: boolean;
   platform?: string;
   'statement-version': 'v1' | 'v0.1';
@@ -18,34 +24,29 @@ export const releaseCommand: CommandModule<GlobalArgs, ReleaseArgs> = {
   command: 'release <image>',
   describe: "Release job in one step: generate the image's CycloneDX SBOM, sign the image, attest the SBOM",
   builder: (y) =>
-    y
-      .positional('image', { type: 'string', demandOption: true, describe: 'image reference' })
-      .option('key', { type: 'string', demandOption: true, describe: 'cosign private key file' })
-      .option('attach-sbom', { type: 'boolean', default: false, describe: 'also store the SBOM unsigned (.sbom) for tools that read it' })
-      .option('platform', { type: 'string', describe: 'of an index: the platform to scan (default linux/<host arch>)' })
-      .option('statement-version', { choices: ['v1', 'v0.1'] as const, default: 'v1' as const, describe: 'in-toto Statement version' })
-      .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (not supported yet: pass --tlog-upload=false)' })
-      .option('repository', { type: 'string', describe: 'store signatures and attestations here (default: $COSIGN_REPOSITORY)' }),
+    signingFlagOptions(
+      y
+        .positional('image', { type: 'string', demandOption: true, describe: 'image reference' })
+        .option('attach-sbom', { type: 'boolean', default: false, describe: 'also store the SBOM unsigned (.sbom) for tools that read it' })
+        .option('platform', { type: 'string', describe: 'of an index: the platform to scan (default linux/<host arch>)' })
+        .option('statement-version', { choices: ['v1', 'v0.1'] as const, default: 'v1' as const, describe: 'in-toto Statement version' })
+        .option('repository', { type: 'string', describe: 'store signatures and attestations here (default: $COSIGN_REPOSITORY)' }),
+    ),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<ReleaseArgs>, async (ctx, args) => {
       const { releaseImage } = await import('../../ops/release.ts');
-      const { OcisignError } = await import('../../core/errors.ts');
-      if (args['tlog-upload'] !== false) {
-        const { TLOG_UNSUPPORTED } = await import('../../ops/sign.ts');
-        throw new OcisignError('USAGE', TLOG_UNSUPPORTED);
-      }
       const { version } = await import('../main.ts');
       const reference = await ctx.parse(args.image);
       const target = await attachTarget(ctx, args.image, args.repository);
-      const { signer, verifier } = await loadSigner(ctx.env, args.key);
+      const tlogUpload = args['tlog-upload'] !== false;
+      const setup = await signingSetup(ctx, args, tlogUpload);
       const r = await releaseImage(target, {
-        signer,
-        verifier,
+        ...setup,
         reference,
         attachSbom: args['attach-sbom'] === true,
         platform: args.platform,
         statementVersion: args['statement-version'],
-        tlogUpload: false,
+        tlogUpload,
         toolVersion: version(),
         now: ctx.env.SOURCE_DATE_EPOCH ? nowFrom(ctx.env) : undefined,
         logger: ctx.logger,

@@ -58,15 +58,21 @@ export async function imageTarget(ctx: CliContext, input: string, signatureRepo:
   };
 }
 
-/** The signer (key file or keyless) and its witness (Rekor, TSA) for the flags given. */
-async function signingSetup(ctx: CliContext, args: HandlerArgs<SignArgs>, tlogUpload: boolean) {
+/** The flags signingSetup reads (sign, attest, release). */
+export type SigningFlags = Pick<SignArgs, 'key' | 'identity-token' | 'fulcio-url' | 'rekor-url' | 'timestamp-server-url' | 'yes'>;
+
+/**
+ * The signer (key file or keyless) and its witnesses (Rekor, TSA) for the flags given: `witness` logs a
+ * hashedrekord (signatures), `envelopeWitness` a dsse entry (attestations).
+ */
+export async function signingSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean) {
   const dispatcher = (await ctx.clientOptions()).dispatcher;
   const { OcisignError, describeError } = await import('../../core/errors.ts');
   if (!dispatcher) throw new OcisignError('INTERNAL', 'signing: no http dispatcher');
   const urls = { dispatcher, ...(tlogUpload ? { rekorUrl: args['rekor-url'] } : {}), ...(args['timestamp-server-url'] ? { tsaUrl: args['timestamp-server-url'] } : {}) };
   if (args.key === undefined) {
     const { setupKeylessSigning, KEYLESS_NOTICE } = await import('../../keyless/setup.ts');
-    const io = ioOf(args);
+    const io = ioOf(args as object);
     return setupKeylessSigning({
       ...urls,
       fulcioUrl: args['fulcio-url'],
@@ -84,7 +90,8 @@ async function signingSetup(ctx: CliContext, args: HandlerArgs<SignArgs>, tlogUp
   });
   const signer = await KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(ctx.env, false)(), args.key);
   const witness = keyWitness(signer.publicKey, urls);
-  return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}) };
+  const envelopeWitness = keyWitness(signer.publicKey, urls, 'dsse');
+  return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}), ...(envelopeWitness ? { envelopeWitness } : {}) };
 }
 
 /** cosign's "Are you sure you would like to continue? [y/N]", only when stdin and stderr are terminals. */
@@ -122,10 +129,16 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
+      const tlogUpload = args['tlog-upload'] !== false;
+      // Decrypting the key (scrypt, ~0.25 s on the thread pool) overlaps with loading the registry client,
+      // connecting and resolving the images; signImages resolves them again over the warm connection. A failure of
+      // the warm-up is left to signImages to report, so users see the same error as without the overlap.
+      const settingUp = signingSetup(ctx, args, tlogUpload);
+      settingUp.catch(() => undefined); // awaited below; no unhandled rejection while targets are opened
       const targets = [];
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
-      const tlogUpload = args['tlog-upload'] !== false;
-      const setup = await signingSetup(ctx, args, tlogUpload);
+      const warmUp = Promise.all(targets.map((t) => t.image.resolve(t.ref))).catch(() => undefined);
+      const [setup] = await Promise.all([settingUp, warmUp]);
       const signed = await signImages(targets, {
         ...setup,
         annotations,

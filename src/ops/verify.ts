@@ -73,7 +73,8 @@ export interface VerifiedImage {
  * each layer's reason in `details`.
  */
 export async function verifyImage(target: VerifyTarget, options: VerifyOptions): Promise<VerifiedImage> {
-  const keyless = options.verifiers.length === 0 && (options.identities?.length ?? 0) > 0;
+  const withIdentities = (options.identities?.length ?? 0) > 0;
+  const keyless = options.verifiers.length === 0 && withIdentities;
   if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   const digest = await resolveDigest(target);
   const sigRepo = target.signatures ?? target.image;
@@ -82,15 +83,13 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
     throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${sigRepo.displayName}:${set.tag})`);
   }
   const dockerReference = options.checkDockerReference ? target.dockerReference : undefined;
+  const keyOutcomes = (): Promise<Outcome[]> =>
+    tlogRule(set.layers, options).then((tlog) => verifySignatureSet(set.layers, { digest, verifiers: options.verifiers, annotations: options.annotations, dockerReference, tlog }));
   const outcomes: Outcome[] = keyless
     ? await keylessOutcomes(set.layers, digest, dockerReference, options)
-    : verifySignatureSet(set.layers, {
-        digest,
-        verifiers: options.verifiers,
-        annotations: options.annotations,
-        dockerReference,
-        tlog: await tlogRule(set.layers, options),
-      });
+    : withIdentities
+      ? eitherOutcome(await keyOutcomes(), await keylessOutcomes(set.layers, digest, dockerReference, options))
+      : await keyOutcomes();
   const result = toResult(target.name, digest, outcomes);
   if (result.verified.length === 0) {
     const noCertificate = keyless && outcomes.every((o) => o.noCertificate === true);
@@ -131,6 +130,19 @@ async function keylessOutcomes(
     return v.ok
       ? { ...base, verdict: { ok: true, claims: v.claims, payload: v.payload }, signer: v.signer }
       : { ...base, verdict: { ok: false, reason: v.reason }, noCertificate: v.noCertificate };
+  });
+}
+
+/**
+ * Keys and identities both trusted (a policy with `keys` and `identities`): a layer passes when either
+ * passes; a failing layer gives both reasons (the keyless one only when the layer has a certificate).
+ */
+function eitherOutcome(byKey: readonly Outcome[], byCert: readonly Outcome[]): Outcome[] {
+  return byKey.map((k, i) => {
+    const c = byCert[i]!;
+    if (k.verdict.ok) return k;
+    if (c.verdict.ok || c.noCertificate) return c.verdict.ok ? c : k;
+    return { ...k, verdict: { ok: false, reason: `${k.verdict.reason}; keyless: ${c.verdict.reason}` } };
   });
 }
 

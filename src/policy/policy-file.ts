@@ -2,6 +2,11 @@
  * The policy file a deploy gate keeps in git (YAML or JSON):
  *
  *   keys: [release.pub]              # trusted public keys, paths relative to the policy file
+ *   identities:                      # trusted keyless signers (Fulcio certificates), any one is enough
+ *     - issuer: https://token.actions.githubusercontent.com        # or issuerRegExp (anchored)
+ *       subjectRegExp: "https://github\\.com/acme/app/\\.github/workflows/release\\.yml@refs/tags/v.*"   # or subject
+ *       githubWorkflowRepository: acme/app                          # optional exact claims
+ *   trustedRoot: trusted_root.json   # optional, relative to the file (default: the public-good root via TUF)
  *   signatures: required             # `verify --policy`: image signatures required (default) or optional
  *   attestations:                    # each type listed must have a verified attestation…
  *     - type: cyclonedx              # cosign --type name or a predicate type URI
@@ -18,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OcisignError, describeError } from '../core/errors.ts';
 import { PREDICATE_TYPES, resolvePredicateType } from '../attest/predicate-types.ts';
+import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../sigstore/identity.ts';
 import { compileCondition, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledCondition } from './cel.ts';
 
 export interface PolicyCondition {
@@ -38,13 +44,17 @@ export interface Policy {
   source: string;
   /** Absolute paths of the trusted public keys. */
   keys: string[];
+  /** Trusted keyless identities, compiled (regexps anchored). */
+  identities: CompiledIdentityPolicy[];
+  /** Absolute path of a trusted_root.json, when the policy names one. */
+  trustedRoot?: string;
   requireSignatures: boolean;
   attestations: AttestationRule[];
   limits: CelLimits;
 }
 
 const MAX_POLICY_BYTES = 1024 * 1024;
-const TOP_LEVEL = new Set(['apiVersion', 'kind', 'keys', 'signatures', 'attestations', 'limits']);
+const TOP_LEVEL = new Set(['apiVersion', 'kind', 'keys', 'identities', 'trustedRoot', 'signatures', 'attestations', 'limits']);
 
 export async function loadPolicy(path: string): Promise<Policy> {
   let text: string;
@@ -66,11 +76,44 @@ export function parsePolicy(text: string, source: string): Policy {
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d)) if (!TOP_LEVEL.has(k)) throw bad(`unknown field ${JSON.stringify(k)} (known: ${[...TOP_LEVEL].join(', ')})`);
   const keys = stringList(d.keys ?? [], 'keys', bad).map((k) => resolve(dirname(source), k));
+  const identities = parseIdentities(d.identities, bad);
+  if (d.trustedRoot !== undefined && (typeof d.trustedRoot !== 'string' || d.trustedRoot === '')) throw bad('trustedRoot must be a path');
+  const trustedRoot = typeof d.trustedRoot === 'string' ? resolve(dirname(source), d.trustedRoot) : undefined;
   if (d.signatures !== undefined && d.signatures !== 'required' && d.signatures !== 'optional') throw bad('signatures must be "required" or "optional"');
   const limits = parseLimits(d.limits, bad);
   if (d.attestations !== undefined && !Array.isArray(d.attestations)) throw bad('attestations must be a list');
   const attestations = ((d.attestations ?? []) as unknown[]).map((r, i) => parseRule(r, i, limits, bad));
-  return { source, keys, requireSignatures: d.signatures !== 'optional', attestations, limits };
+  return { source, keys, identities, ...(trustedRoot ? { trustedRoot } : {}), requireSignatures: d.signatures !== 'optional', attestations, limits };
+}
+
+const IDENTITY_FIELDS: (keyof IdentityPolicy)[] = [
+  'issuer', 'issuerRegExp', 'subject', 'subjectRegExp',
+  'githubWorkflowTrigger', 'githubWorkflowSha', 'githubWorkflowName', 'githubWorkflowRepository', 'githubWorkflowRef',
+];
+
+/**
+ * `identities: [{issuer | issuerRegExp, subject | subjectRegExp, github…}]`: both an issuer and a subject are
+ * required (as cosign's flags); regexps are anchored (see sigstore/identity.ts) and compiled at load.
+ */
+function parseIdentities(raw: unknown, bad: (w: string) => OcisignError): CompiledIdentityPolicy[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw bad('identities must be a list');
+  return raw.map((entry, i) => {
+    const at = `identities[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw bad(`${at} must be a mapping`);
+    const e = entry as Record<string, unknown>;
+    for (const [k, v] of Object.entries(e)) {
+      if (!IDENTITY_FIELDS.includes(k as keyof IdentityPolicy)) throw bad(`${at}: unknown field ${JSON.stringify(k)} (known: ${IDENTITY_FIELDS.join(', ')})`);
+      if (typeof v !== 'string' || v === '') throw bad(`${at}.${k} must be a non-empty string`);
+    }
+    if (e.subject === undefined && e.subjectRegExp === undefined) throw bad(`${at}: subject or subjectRegExp is required`);
+    if (e.issuer === undefined && e.issuerRegExp === undefined) throw bad(`${at}: issuer or issuerRegExp is required`);
+    try {
+      return compileIdentityPolicy(e as IdentityPolicy);
+    } catch (err) {
+      throw bad(`${at}: ${describeError(err)}`);
+    }
+  });
 }
 
 function parseDocument(text: string, source: string): unknown {

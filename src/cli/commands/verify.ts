@@ -3,22 +3,12 @@ import type { CliContext, GlobalArgs } from '../context.ts';
 import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
+import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
 import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
 
-interface VerifyArgs extends GlobalArgs {
+interface VerifyArgs extends GlobalArgs, IdentityArgs {
   images: string[];
   key?: string | string[];
-  'certificate-identity'?: string;
-  'certificate-identity-regexp'?: string;
-  'certificate-oidc-issuer'?: string;
-  'certificate-oidc-issuer-regexp'?: string;
-  'certificate-github-workflow-trigger'?: string;
-  'certificate-github-workflow-sha'?: string;
-  'certificate-github-workflow-name'?: string;
-  'certificate-github-workflow-repository'?: string;
-  'certificate-github-workflow-ref'?: string;
-  'trusted-root'?: string;
-  'insecure-ignore-sct'?: boolean;
   /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
   annotations?: string | string[];
   'insecure-ignore-tlog'?: boolean;
@@ -32,26 +22,15 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   command: 'verify <images..>',
   describe: 'Verify the cosign signatures of images with a public key, or keyless against a certificate identity',
   builder: (y) =>
-    y
+    identityFlagOptions(y)
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
       .option('key', { type: 'string', describe: 'public key file (repeat: any one key verifying is enough); without it: keyless' })
-      .option('certificate-identity', { type: 'string', describe: 'keyless: the exact identity (SAN: email, URI, …) the certificate must name' })
-      .option('certificate-identity-regexp', { type: 'string', describe: 'keyless: a regexp the identity must match, ANCHORED (^…$ implied; cosign does not anchor)' })
-      .option('certificate-oidc-issuer', { type: 'string', describe: 'keyless: the exact OIDC issuer the certificate must name' })
-      .option('certificate-oidc-issuer-regexp', { type: 'string', describe: 'keyless: a regexp the OIDC issuer must match, ANCHORED' })
-      .option('certificate-github-workflow-trigger', { type: 'string', describe: 'keyless: exact GitHub workflow trigger claim' })
-      .option('certificate-github-workflow-sha', { type: 'string', describe: 'keyless: exact GitHub workflow sha claim' })
-      .option('certificate-github-workflow-name', { type: 'string', describe: 'keyless: exact GitHub workflow name claim' })
-      .option('certificate-github-workflow-repository', { type: 'string', describe: 'keyless: exact GitHub workflow repository claim' })
-      .option('certificate-github-workflow-ref', { type: 'string', describe: 'keyless: exact GitHub workflow ref claim' })
-      .option('trusted-root', { type: 'string', describe: 'trusted_root.json (Fulcio roots, Rekor and CT keys) for offline verification; default: the public-good root through TUF' })
-      .option('insecure-ignore-sct', { type: 'boolean', default: false, describe: 'keyless: do not require an embedded SCT in the certificate' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
       .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' })
       .option('max-workers', { type: 'number', default: 8, describe: 'images verified at once' })
-      .option('policy', { type: 'string', describe: 'policy file: signatures by its keys + its required attestations and CEL conditions (exit 14 on a violation)' })
+      .option('policy', { type: 'string', describe: 'policy file: signatures by its keys or keyless identities + its required attestations and CEL conditions (exit 14 on a violation)' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'json' as const, describe: 'json: the verified payloads as cosign prints them; text: each payload as signed' }),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
@@ -73,7 +52,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
       const ignoreTlog = args['insecure-ignore-tlog'] === true;
       if (ignoreTlog) ioOf(args).stderr('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.');
-      const keyless = await keylessOptions(ctx, args, verifiers.length === 0);
+      const keyless = await verificationTrust(ctx, args, { keyless: verifiers.length === 0 });
       const outcomes = await verifyImages(targets, {
         verifiers,
         annotations,
@@ -85,40 +64,6 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     }),
 };
 
-/**
- * Trust material (lazy: --trusted-root, else TUF) and, without --key, the identity policy; keyless needs an
- * identity and an issuer flag, as cosign (usage error otherwise).
- */
-async function keylessOptions(ctx: CliContext, args: HandlerArgs<VerifyArgs>, keyless: boolean) {
-  const { trustedRootProvider, defaultTufCachePath } = await import('../../keyless/trust.ts');
-  const { homedir } = await import('node:os');
-  const trustedRoot = trustedRootProvider({
-    ...(args['trusted-root'] ? { trustedRootFile: args['trusted-root'] } : {}),
-    tufCachePath: defaultTufCachePath(ctx.env, ctx.env.HOME || homedir()),
-  });
-  const ignoreSct = args['insecure-ignore-sct'] === true;
-  if (!keyless) return { trustedRoot, ignoreSct };
-  const { OcisignError } = await import('../../core/errors.ts');
-  const hasIdentity = args['certificate-identity'] !== undefined || args['certificate-identity-regexp'] !== undefined;
-  const hasIssuer = args['certificate-oidc-issuer'] !== undefined || args['certificate-oidc-issuer-regexp'] !== undefined;
-  if (!hasIdentity || !hasIssuer) {
-    throw new OcisignError('USAGE', 'verifying without --key needs --certificate-identity or --certificate-identity-regexp, and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp');
-  }
-  const { compileIdentityPolicy } = await import('../../sigstore/identity.ts');
-  const policy = compileIdentityPolicy({
-    subject: args['certificate-identity'],
-    subjectRegExp: args['certificate-identity-regexp'],
-    issuer: args['certificate-oidc-issuer'],
-    issuerRegExp: args['certificate-oidc-issuer-regexp'],
-    githubWorkflowTrigger: args['certificate-github-workflow-trigger'],
-    githubWorkflowSha: args['certificate-github-workflow-sha'],
-    githubWorkflowName: args['certificate-github-workflow-name'],
-    githubWorkflowRepository: args['certificate-github-workflow-repository'],
-    githubWorkflowRef: args['certificate-github-workflow-ref'],
-  });
-  return { trustedRoot, ignoreSct, identities: [policy] };
-}
-
 /** `verify --policy FILE IMAGE…`: the whole policy per image (ops/policy.ts); the worst failure's exit code. */
 async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: string }): Promise<void> {
   const { loadPolicyWithKeys, verifyWithPolicy } = await import('../../ops/policy.ts');
@@ -127,12 +72,13 @@ async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: str
   const { OcisignError } = await import('../../core/errors.ts');
   const { policy, verifiers } = await loadPolicyWithKeys(args.policy);
   const extra = await loadVerifiers(args.key);
+  const trust = await verificationTrust(ctx, args, { keyless: verifiers.length + extra.length === 0, policy });
   const io = ioOf(args);
   const failures: InstanceType<typeof OcisignError>[] = [];
   for (const image of args.images) {
     const target = await attachTarget(ctx, image, args.repository);
     try {
-      const r = await verifyWithPolicy(target, { policy, policyVerifiers: verifiers, verifiers: extra, ignoreTlog: args['insecure-ignore-tlog'] === true });
+      const r = await verifyWithPolicy(target, { policy, policyVerifiers: verifiers, verifiers: extra, ...trust, ignoreTlog: args['insecure-ignore-tlog'] === true });
       io.stderr(`Policy ${args.policy} satisfied by ${r.name}@${r.digest}`);
       io.stdout(`${JSON.stringify({ image: r.name, digest: r.digest, signatures: r.signatures?.verified.length ?? 0, attestations: r.attestations?.verified.map((v) => v.statement.predicateType) ?? [] })}\n`);
     } catch (err) {

@@ -55,6 +55,12 @@ function p256(): { publicKey: KeyObject; privateKey: KeyObject } {
 export interface MockOptions {
   /** A fixed clock for Fulcio and its CT log (e.g. an hour ago: certificates already expired). */
   fulcioClock?: Date;
+  /**
+   * How Rekor logs a dsse 0.0.1 proposal. `proposal` (default): as @sigstore/mock does, the proposal as sent
+   * (`spec.proposedContent.{envelope, verifiers}`). `canonical`: as the real Rekor does
+   * (`spec.{envelopeHash, payloadHash, signatures[{signature, verifier}]}`, see canonicalDsseProposal).
+   */
+  rekorDsse?: 'proposal' | 'canonical';
 }
 
 export async function startSigstoreMock(options: MockOptions = {}): Promise<SigstoreMock> {
@@ -71,6 +77,10 @@ export async function startSigstoreMock(options: MockOptions = {}): Promise<Sigs
   const tlog = await initializeTLog(base, tlogKeys);
   const tsa = await initializeTSA(tsaKeys);
   for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
+  if (options.rekorDsse === 'canonical') {
+    const rekor = rekorHandler(tlog);
+    routes.set(rekor.path, (body) => rekor.fn(canonicalDsseProposal(body)));
+  }
   const trustedRoot = buildMockTrustedRoot(base, {
     caRoot: Buffer.from(ca.rootCertificate.buffer, ca.rootCertificate.byteOffset, ca.rootCertificate.byteLength),
     rekorKey: tlog.publicKey,
@@ -95,6 +105,29 @@ export async function startSigstoreMock(options: MockOptions = {}): Promise<Sigs
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What the real Rekor (pkg/types/dsse/v0.0.1) logs for a dsse proposal: envelopeHash = sha256 of the
+ * envelope string as sent, payloadHash = sha256 of the decoded payload, and per envelope signature (sorted
+ * by its base64) the signature string as in the envelope and the verifier (base64 PEM) that verified it
+ * (here: the single verifier proposed, whose PEM is already canonical). Other kinds pass through.
+ */
+export function canonicalDsseProposal(body: string): string {
+  const proposal = JSON.parse(body) as { kind?: string; apiVersion?: string; spec?: { proposedContent?: { envelope: string; verifiers: string[] } } };
+  const content = proposal.spec?.proposedContent;
+  if (proposal.kind !== 'dsse' || !content) return body;
+  const env = JSON.parse(content.envelope) as { payload: string; signatures: { sig: string }[] };
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  return JSON.stringify({
+    apiVersion: proposal.apiVersion,
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha(Buffer.from(content.envelope, 'utf8')) },
+      payloadHash: { algorithm: 'sha256', value: sha(Buffer.from(env.payload, 'base64')) },
+      signatures: env.signatures.map((s) => s.sig).sort().map((signature) => ({ signature, verifier: content.verifiers[0] })),
+    },
+  });
 }
 
 async function signToken(key: KeyObject, claims: Record<string, unknown>): Promise<string> {

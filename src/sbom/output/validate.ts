@@ -1,10 +1,16 @@
 /**
- * Strict CycloneDX 1.6 validation with the library's validators. The JSON validator's schema compile costs
- * ~1 s of CPU, so `prewarmCdxValidator()` (called by generateSbom before cataloging) starts it in a worker
- * thread, where it compiles while the main thread catalogs; without a warm worker, validation runs
- * in-process (compiled once per process). XML validation needs the optional native `libxmljs2`; without it
+ * Strict CycloneDX 1.6 validation with the library's schema. The build (`npm run build`) compiles the library's
+ * strict 1.6 JSON schema ahead of time into dist/generated/cdx-1.6-strict-validator.cjs
+ * (scripts/build-sbom-validator.ts: same schema, options and formats as the library's JsonStrictValidator);
+ * when that module is there and was built from the installed library and ajv, it validates in-process with no
+ * compile step. Otherwise the library's JsonStrictValidator is used: its schema compile costs ~1 s of CPU, so
+ * `prewarmCdxValidator()` (called by generateSbom before cataloging) starts it in a worker thread, where it
+ * compiles while the main thread catalogs; without a warm worker, validation runs in-process (compiled once). XML validation needs the optional native `libxmljs2`; without it
  * the XML is checked through its JSON twin (same model) and the caller is told so.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as CDX from '@cyclonedx/cyclonedx-library';
 import { OcisignError } from '../../core/errors.ts';
@@ -13,9 +19,39 @@ let jsonValidator: CDX.Validation.JsonStrictValidator | undefined;
 let xmlValidator: CDX.Validation.XmlValidator | undefined;
 let worker: { thread: Worker; pending: Map<number, (error: string | null) => void>; next: number } | undefined;
 
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: unknown; stamp?: string };
+
+const GENERATED = 'dist/generated/cdx-1.6-strict-validator.cjs';
+let compiled: CompiledValidator | null | undefined;
+
+/**
+ * The ahead-of-time validator, when built and stamped with the installed versions (null otherwise). Found by
+ * walking up from this module: src/sbom/output, dist/sbom/output and dist/cli-bundle/chunks all reach the root.
+ */
+export function aheadOfTimeValidator(): CompiledValidator | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  let dir = new URL('.', import.meta.url);
+  for (let up = 0; up < 5; up++, dir = new URL('..', dir)) {
+    const file = fileURLToPath(new URL(GENERATED, dir));
+    if (!existsSync(file)) continue;
+    try {
+      const require = createRequire(file);
+      const v = require(file) as CompiledValidator;
+      const lib = (require('@cyclonedx/cyclonedx-library/package.json') as { version: string }).version;
+      const ajv = (require('ajv/package.json') as { version: string }).version;
+      if (typeof v === 'function' && v.stamp === `cyclonedx-library@${lib} ajv@${ajv}`) compiled = v;
+    } catch {
+      compiled = null;
+    }
+    break;
+  }
+  return compiled;
+}
+
 /** Start compiling the JSON schema in a worker thread (idempotent; falls back to in-process on failure). */
 export function prewarmCdxValidator(): void {
-  if (worker) return;
+  if (worker || aheadOfTimeValidator()) return;
   try {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const thread = new Worker(new URL(`./validator-worker${ext}`, import.meta.url));
@@ -54,13 +90,24 @@ function validateInWorker(text: string): Promise<string | null> | undefined {
 
 /** Throws INTERNAL naming the first schema errors when `text` is not valid CycloneDX 1.6 JSON. */
 export async function validateCdxJson(text: string, what: string): Promise<void> {
-  let error: string | null | undefined = await validateInWorker(text);
+  const aot = aheadOfTimeValidator();
+  let error: string | null | undefined = aot ? validateAheadOfTime(aot, text) : await validateInWorker(text);
   if (error === undefined || error === '__retry_in_process__') {
     jsonValidator ??= new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
     const e = await jsonValidator.validate(text);
     error = e === null ? null : JSON.stringify(e);
   }
   if (error !== null) throw new OcisignError('INTERNAL', `validating ${what} against CycloneDX 1.6: ${summarize(error)}`);
+}
+
+function validateAheadOfTime(validate: CompiledValidator, text: string): string | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return `not JSON: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return validate(data) ? null : JSON.stringify(validate.errors);
 }
 
 /** true when validated; false when libxmljs2 is not installed (nothing was checked). */

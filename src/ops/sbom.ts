@@ -4,9 +4,8 @@
  * `generateSboms` with platform `all` gives one SBOM per platform. The metadata component's version and purl
  * name the platform manifest's digest (not the index's).
  * Scope `squashed` (default) lists what the final filesystem holds. `all-layers` also lists packages deleted
- * by a later layer: it scans every prefix of the layer list (layers 1..k, k = 1..n — n(n+1)/2 layer reads,
- * an explicit opt-in) and keeps each package's first layer; packages missing from the final view get
- * `ocisign:image:visible=false`.
+ * by a later layer, in the same single pass over the layers (see scanImageLayers), each with its first layer and
+ * `ocisign:image:visible` true or false.
  */
 import { basename } from 'node:path';
 import { OcisignError } from '../core/errors.ts';
@@ -15,9 +14,9 @@ import { fetchManifest, describeRef } from '../oci/image-walk.ts';
 import { formatPurl, ociPurl } from '../sbom/purl.ts';
 import type { Reference } from '../oci/reference.ts';
 import type { Repository } from '../oci/repository.ts';
-import type { Sbom, SbomPackage, SbomSubject, SbomWarning } from '../sbom/model.ts';
+import type { Sbom, SbomSubject, SbomWarning } from '../sbom/model.ts';
 import { scanDirectory } from '../sbom/directory/index.ts';
-import { scanImageLayers, type ImageScanLayer, type ImageScanProgress, type ImageScanResult } from '../sbom/image/scan-image.ts';
+import { scanImageLayers, type ImageScanLayer, type ImageScanProgress } from '../sbom/image/scan-image.ts';
 import { prewarmCdxValidator, writeSbom, type SbomFormat } from '../sbom/output/index.ts';
 import { DEFAULT_LIMITS } from '../core/limits.ts';
 
@@ -144,29 +143,13 @@ async function scanImage(repo: Repository, ref: Reference, image: SelectedImage,
     digest: l.digest, mediaType: l.mediaType, size: l.size, open: () => repo.openBlob(l.digest, l.size),
   }));
   const onProgress = options.onProgress ? (p: ImageScanProgress) => options.onProgress!({ ...p, platform: image.platform }) : undefined;
-  const result = options.scope === 'all-layers' ? await scanAllLayers(layers, onProgress) : await scanImageLayers({ layers, onProgress });
+  const result = await scanImageLayers({ layers, onProgress, scope: options.scope });
   return {
     subject: imageSubject(ref, image),
     os: result.os,
     packages: result.packages,
     warnings: result.warnings,
   };
-}
-
-/** Union of the squashed views of every layer prefix; the full image decides visibility. */
-async function scanAllLayers(layers: ImageScanLayer[], onProgress?: (p: ImageScanProgress) => void): Promise<ImageScanResult> {
-  const final = await scanImageLayers({ layers, onProgress });
-  const byPurl = new Map<string, SbomPackage>(final.packages.map((p) => [p.purl, p]));
-  const warnings = [...final.warnings];
-  for (let k = 1; k < layers.length; k++) {
-    const prefix = await scanImageLayers({ layers: layers.slice(0, k) });
-    for (const p of prefix.packages) {
-      if (byPurl.has(p.purl)) continue;
-      byPurl.set(p.purl, { ...p, properties: { ...p.properties, 'ocisign:image:visible': 'false' } });
-    }
-    for (const w of prefix.warnings) if (!warnings.some((x) => x.subject === w.subject && x.reason === w.reason)) warnings.push(w);
-  }
-  return { os: final.os, packages: [...byPurl.values()], warnings };
 }
 
 function imageSubject(ref: Reference, image: SelectedImage): SbomSubject {

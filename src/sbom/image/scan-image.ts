@@ -6,6 +6,11 @@
  * apk db, package.json, METADATA, …) lists the same package: same cataloger, name, version and arch (and
  * npm scope / maven group). A dpkg status rewritten by every later layer therefore does not move a package
  * that was installed earlier; an upgraded package (new version) is attributed to the layer that upgraded it.
+ *
+ * Scope `all-layers` (syft's semantics) lists the packages present in ANY layer, even if a later layer deleted
+ * them, in the same single pass: every kept metadata file is also remembered as it is read (its bytes as that
+ * layer wrote them), and after the last layer each layer's remembered files are cataloged too. Every package
+ * then carries `ocisign:image:visible` (`true` when the squashed image still has it).
  */
 import { OcisignError, describeError, isOcisignError, withContext } from '../../core/errors.ts';
 import type { OperatingSystem, SbomPackage, SbomWarning } from '../model.ts';
@@ -38,6 +43,8 @@ export interface ImageScanInput {
   onProgress?: (p: ImageScanProgress) => void;
   /** Catalogers to run (default: all installed-package catalogers). */
   catalogers?: readonly InstalledCataloger[];
+  /** `squashed` (default): the final filesystem; `all-layers`: also what any layer had (see above). */
+  scope?: 'squashed' | 'all-layers';
 }
 
 export interface ImageScanResult {
@@ -78,9 +85,13 @@ export async function scanImageLayers(input: ImageScanInput): Promise<ImageScanR
   const warnings: SbomWarning[] = [];
   const warn = (subject: string, reason: string): void => void warnings.push({ subject, reason });
   const firstSeen = new Map<string, number>();
+  const history: SquashedFile[] | undefined = input.scope === 'all-layers' ? [] : undefined;
   const fs: SquashedFilesystem = new SquashedFilesystem(makeSelector(catalogers), {
     warn,
-    onFile: (file) => recordFirstSeen(file, byName, readTimeContext(fs), firstSeen),
+    onFile: (file) => {
+      history?.push(file);
+      recordFirstSeen(file, byName, readTimeContext(fs), firstSeen);
+    },
   });
   await readLayers(input, fs);
   const os = detectOs(fs, warn);
@@ -97,7 +108,54 @@ export async function scanImageLayers(input: ImageScanInput): Promise<ImageScanR
     if (mine.length > 0) found.push(...c.parse(mine, ctx));
   }
   for (const pkg of found) attribute(pkg, firstSeen, input.layers);
-  return { os, packages: mergeByPurl(found), warnings };
+  const packages = mergeByPurl(found);
+  if (!history) return { os, packages, warnings };
+  const hidden = catalogHistory(history, new Set(files), catalogers, ctx, new Set(packages.map((p) => p.purl)));
+  for (const pkg of hidden) attribute(pkg, firstSeen, input.layers);
+  const all = [...packages.map((p) => withVisibility(p, true)), ...mergeByPurl(hidden).map((p) => withVisibility(p, false))];
+  return { os, packages: all.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)), warnings: uniqueWarnings(warnings) };
+}
+
+/**
+ * Packages of the metadata files that earlier layers wrote and the final view no longer has (deleted, or
+ * replaced by a later copy), cataloged layer by layer, minus those the final view lists.
+ */
+function catalogHistory(
+  history: SquashedFile[],
+  final: Set<SquashedFile>,
+  catalogers: readonly InstalledCataloger[],
+  ctx: CatalogContext,
+  visible: Set<string>,
+): SbomPackage[] {
+  const byLayer = new Map<number, SquashedFile[]>();
+  for (const f of history) {
+    if (final.has(f)) continue;
+    if (f.error !== undefined) ctx.warn(fileSubject(f), `${f.error}; skipped`);
+    else if (f.data !== undefined) byLayer.set(f.layerIndex, [...(byLayer.get(f.layerIndex) ?? []), f]);
+  }
+  const out: SbomPackage[] = [];
+  for (const files of byLayer.values()) {
+    for (const c of catalogers) {
+      const mine = files.filter((f) => f.tag === c.name).map((f) => toInstalled(f)!);
+      if (mine.length === 0) continue;
+      for (const pkg of c.parse(mine, ctx)) if (!visible.has(pkg.purl)) out.push(pkg);
+    }
+  }
+  return out;
+}
+
+function withVisibility(pkg: SbomPackage, visible: boolean): SbomPackage {
+  return { ...pkg, properties: { ...pkg.properties, 'ocisign:image:visible': String(visible) } };
+}
+
+function uniqueWarnings(warnings: SbomWarning[]): SbomWarning[] {
+  const seen = new Set<string>();
+  return warnings.filter((w) => {
+    const key = `${w.subject}\n${w.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function readTimeContext(fs: SquashedFilesystem): CatalogContext {

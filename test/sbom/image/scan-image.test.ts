@@ -289,3 +289,30 @@ test('bad entries and bad package metadata are warnings naming path and layer', 
   assert.match(w[1]!, /JSON|Unexpected|Expected/);
   assert.match(w[1]!, /; skipped$/);
 });
+
+test('all-layers in one pass: deleted, purged, replaced and upgraded packages too, with first layer and visibility', async () => {
+  const layers = debianImage();
+  const opened: string[] = [];
+  const counted = layers.map((l) => ({ ...l, open: () => (opened.push(l.digest), l.open()) }));
+  const squashed = await scanImageLayers({ layers });
+  const result = await scanImageLayers({ layers: counted, scope: 'all-layers' });
+  assert.deepEqual(opened, layers.map((l) => l.digest), 'each layer is read once, in order');
+  assert.deepEqual(result.warnings, []);
+  const hidden = new Map([
+    [deb('base-files', '12.4%2Bdeb12u5'), 0], // upgraded by layer 3's status
+    [deb('purgeme', '1.0-1'), 1], // its stanza gone in layer 3
+    ['pkg:npm/left-pad@1.3.0', 0], // deleted by a whiteout
+    ['pkg:npm/lodash@4.17.20', 0], // replaced behind an opaque whiteout
+  ]);
+  const visible = new Set(squashed.packages.map((p) => p.purl));
+  assert.deepEqual(new Set(result.packages.map((p) => p.purl)), new Set([...visible, ...hidden.keys()]));
+  assert.equal(result.packages.length, visible.size + hidden.size);
+  for (const p of result.packages) {
+    const isHidden = hidden.has(p.purl);
+    assert.equal(p.properties?.['ocisign:image:visible'], String(!isHidden), p.purl);
+    const layer = isHidden ? layers[hidden.get(p.purl)!]!.digest : squashed.packages.find((q) => q.purl === p.purl)!.locations[0]!.layerDigest;
+    assert.equal(p.locations[0]!.layerDigest, layer, `first layer of ${p.purl}`);
+  }
+  assert.equal(result.packages.find((p) => p.purl === 'pkg:npm/left-pad@1.3.0')!.locations[0]!.path, 'app/node_modules/left-pad/package.json');
+  assert.deepEqual(result.packages.map((p) => p.purl), [...result.packages.map((p) => p.purl)].sort(), 'sorted by purl');
+});

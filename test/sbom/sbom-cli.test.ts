@@ -15,14 +15,15 @@ import { buildImage, buildIndex } from '../../src/oci/image-builder.ts';
 import { openRepository } from '../../src/oci/open.ts';
 import { parseReference } from '../../src/oci/reference.ts';
 import { validateCdxJson } from '../../src/sbom/output/index.ts';
+import { progressPrinter } from '../../src/cli/commands/sbom.ts';
 import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/sbom/dir', import.meta.url));
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, isTTY = false) {
   let stdout = '';
   const stderr: string[] = [];
-  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (l) => void stderr.push(l), env: { ...env }, isTTY: false });
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (l) => void stderr.push(l), env: { ...env }, isTTY });
   return { code, stdout, stderr };
 }
 
@@ -160,6 +161,41 @@ describe('sbom of an image', () => {
     const none = await cli(['sbom', `oci:${layout}:1.0`, '--platform', 'linux/s390x']);
     assert.equal(none.code, 11);
     assert.match(none.stderr[0]!, /no manifest for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\)/);
+  });
+
+  it('progress on a terminal only: layers done and bytes read on stderr with isTTY, nothing without', async () => {
+    const layout = join(scratch, 'progress');
+    const repo = openRepository(parseReference(`oci:${layout}`));
+    await buildImage(repo, { layers: [{ files: [osRelease, dpkgStatus('amd64')] }, { files: [npmPkg('is-odd', '3.0.1')] }] }, 'v1');
+    const args = ['sbom', `oci:${layout}:v1`, '--deterministic'];
+    const quiet = await cli(args, { SOURCE_DATE_EPOCH: '0' });
+    assert.equal(quiet.code, 0, quiet.stderr.join('\n'));
+    assert.deepEqual(quiet.stderr, [], 'not a terminal: nothing on stderr');
+    const tty = await cli(args, { SOURCE_DATE_EPOCH: '0' }, true);
+    assert.equal(tty.code, 0, tty.stderr.join('\n'));
+    assert.equal(tty.stdout, quiet.stdout, 'the same BOM on stdout');
+    assert.equal(tty.stderr.length, 2, tty.stderr.join('\n'));
+    assert.match(tty.stderr[0]!, /^sbom( linux\/amd64)?: 1\/2 layers, \d+\.\d KiB read$/);
+    assert.match(tty.stderr[1]!, /^sbom( linux\/amd64)?: 2\/2 layers, \d+\.\d KiB read$/);
+  });
+
+  it('progressPrinter: one line per layer or per 64 MiB, none without a terminal', () => {
+    assert.equal(progressPrinter(false, () => assert.fail('no output')), undefined);
+    assert.equal(progressPrinter(undefined, () => assert.fail('no output')), undefined);
+    const lines: string[] = [];
+    const print = progressPrinter(true, (l) => lines.push(l))!;
+    const MiB = 1024 * 1024;
+    print({ layersDone: 0, layersTotal: 2, bytesRead: 8 * MiB });
+    print({ layersDone: 0, layersTotal: 2, bytesRead: 16 * MiB });
+    print({ layersDone: 0, layersTotal: 2, bytesRead: 80 * MiB });
+    print({ layersDone: 1, layersTotal: 2, bytesRead: 90 * MiB, platform: 'linux/arm64' });
+    print({ layersDone: 2, layersTotal: 2, bytesRead: 3 * 1024 * MiB });
+    assert.deepEqual(lines, [
+      'sbom: 0/2 layers, 8.0 MiB read',
+      'sbom: 0/2 layers, 80.0 MiB read',
+      'sbom linux/arm64: 1/2 layers, 90.0 MiB read',
+      'sbom: 2/2 layers, 3.00 GiB read',
+    ]);
   });
 
   it('an image in the real registry (docker-registry on 127.0.0.1)', async (t) => {

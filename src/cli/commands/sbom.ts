@@ -7,7 +7,6 @@
  */
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
-import type { CliIo } from '../io.ts';
 import { runCommand } from '../run-command.ts';
 import { ioOf } from './sign.ts';
 
@@ -50,7 +49,7 @@ export const sbomCommand: CommandModule<GlobalArgs, SbomArgs> = {
         deterministic: args.deterministic,
         timestamp: await timestampOf(ctx.env, args.deterministic),
         toolVersion: version(),
-        onProgress: target.kind === 'image' && io.isTTY ? progressPrinter(io) : undefined,
+        onProgress: target.kind === 'image' ? progressPrinter(io.isTTY, (line) => io.stderr(line)) : undefined,
       });
       const written: { file?: string; platform?: string; digest?: string; warnings: number }[] = [];
       for (const r of results) {
@@ -121,15 +120,31 @@ async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** At most one line per layer finished or per 64 MiB read: `sbom: layer 2/5, 123.4 MiB read`. */
-function progressPrinter(io: CliIo) {
+export interface SbomProgress {
+  layersDone: number;
+  layersTotal: number;
+  bytesRead: number;
+  platform?: string;
+}
+
+/**
+ * Progress of image scans for a terminal: undefined (no progress at all) unless `isTTY`. Writes at most one line
+ * per layer finished or per 64 MiB read: `sbom linux/amd64: 2/5 layers, 123.4 MiB read`.
+ */
+export function progressPrinter(isTTY: boolean | undefined, write: (line: string) => void): ((p: SbomProgress) => void) | undefined {
+  if (!isTTY) return undefined;
   let lastLayers = -1;
   let lastBytes = 0;
-  return (p: { layersDone: number; layersTotal: number; bytesRead: number; platform?: string }) => {
+  return (p) => {
     if (p.layersDone === lastLayers && p.bytesRead - lastBytes < 64 * 1024 * 1024) return;
     lastLayers = p.layersDone;
     lastBytes = p.bytesRead;
-    const mib = (p.bytesRead / (1024 * 1024)).toFixed(1);
-    io.stderr(`sbom${p.platform ? ` ${p.platform}` : ''}: ${p.layersDone}/${p.layersTotal} layers, ${mib} MiB read`);
+    write(`sbom${p.platform ? ` ${p.platform}` : ''}: ${p.layersDone}/${p.layersTotal} layers, ${formatBytes(p.bytesRead)} read`);
   };
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GiB`;
 }

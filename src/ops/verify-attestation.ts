@@ -12,7 +12,7 @@ import { readAttachments } from '../cosign/attachments.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
-import { applyPolicy, describeViolation, type PolicyViolation } from '../policy/evaluate.ts';
+import type { PolicyViolation } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/policy-file.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { ignoreTlog, requireTlogUnsupported } from '../verify/tlog-check.ts';
@@ -97,7 +97,7 @@ export async function verifyAttestations(target: ImageTarget, options: VerifyAtt
   if (result.verified.length === 0 && !options.policy) {
     throw new OcisignError('NO_MATCHING_SIGNATURE', `${what}: no matching attestations (${set.layers.length} checked)`, { details });
   }
-  if (options.policy) checkPolicy(what, options.policy, result, details);
+  if (options.policy) await checkPolicy(what, options.policy, result, details);
   if (options.type !== undefined) filterType(what, options.type, result);
   return result;
 }
@@ -120,7 +120,9 @@ async function keylessCheck(identities: CompiledIdentityPolicy[], options: Verif
   return (layer) => verifyAttestationCertificate(layer, check);
 }
 
-function checkPolicy(what: string, policy: Pick<Policy, 'attestations' | 'limits'>, result: VerifiedAttestations, details: string[]): void {
+async function checkPolicy(what: string, policy: Pick<Policy, 'attestations' | 'limits'>, result: VerifiedAttestations, details: string[]): Promise<void> {
+  // loaded here: the CEL evaluator costs ~0.2 s of start-up that runs without a policy do not need
+  const { applyPolicy, describeViolation } = await import('../policy/evaluate.ts');
   const violations: PolicyViolation[] = applyPolicy(policy, result.verified.map((v) => ({ statement: v.statement, where: v.layerDigest })));
   if (violations.length > 0) {
     throw new OcisignError('POLICY_VIOLATION', `${what}: policy violated: ${describeViolation(violations[0]!)}`, {

@@ -3,8 +3,13 @@
  * ocisign's additions the library has no model for — `compositions` (`incomplete` when there are warnings)
  * and empty `dependsOn` on leaves — then a locale-independent sort, the serial number (random, or a UUIDv5 of
  * the content with `deterministic`), and strict validation before anything is returned.
+ * Only the library's JSON serialization is loaded for JSON output; its XML side (xmlbuilder2, ~120 modules,
+ * ~0.1 s) loads only for XML.
  */
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
+import type * as Models from '@cyclonedx/cyclonedx-library/Models';
+import type * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import { loadJsonSerialization } from './cdx-json.ts';
 import type { Sbom } from '../model.ts';
 import { compareStrings } from '../directory/package-builder.ts';
 import { buildCdxBom, type CdxModelOptions } from './cyclonedx-model.ts';
@@ -24,25 +29,26 @@ export interface CdxWriteResult {
 
 type Json = Record<string, unknown>;
 
-const spec = CDX.Spec.Spec1dot6;
+const spec = Spec.Spec1dot6;
 
 export async function writeCycloneDx(sbom: Sbom, options: CdxWriteOptions): Promise<CdxWriteResult> {
   const { bom, graph } = buildCdxBom(sbom, options);
   bom.serialNumber = SERIAL_PLACEHOLDER;
   const aggregate = sbom.warnings.length > 0 ? 'incomplete' : 'complete';
-  const json = finishJson(new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(spec)), bom, graph.rootRef, aggregate);
+  const { JsonSerializer, JSON: JsonNormalize } = loadJsonSerialization();
+  const json = finishJson(new JsonSerializer(new JsonNormalize.Normalize.Factory(spec)), bom, graph.rootRef, aggregate);
   const serial = options.deterministic ? deterministicSerial(json) : randomSerial();
   const jsonText = json.replace(SERIAL_PLACEHOLDER, serial);
   await validateCdxJson(jsonText, `the CycloneDX JSON of ${sbom.subject.name}`);
   if (options.format === 'json') return { text: jsonText, notes: [] };
   bom.serialNumber = serial;
-  const xml = new XmlWithCompositions(new CDX.Serialize.XML.Normalize.Factory(spec), graph.rootRef, aggregate)
-    .serialize(bom, { sortLists: true, space: 2 });
+  const { serializeXmlWithCompositions } = await import('./cyclonedx-xml.ts');
+  const xml = serializeXmlWithCompositions(bom, spec, graph.rootRef, aggregate);
   const checked = await validateCdxXml(xml, `the CycloneDX XML of ${sbom.subject.name}`);
   return { text: `${xml}\n`, notes: checked ? [] : ['XML schema validation skipped (optional libxmljs2 not installed); the same BOM validated as JSON'] };
 }
 
-function finishJson(serializer: CDX.Serialize.JsonSerializer, bom: CDX.Models.Bom, rootRef: string, aggregate: string): string {
+function finishJson(serializer: Serialize.JsonSerializer, bom: Models.Bom, rootRef: string, aggregate: string): string {
   const doc = JSON.parse(serializer.serialize(bom, { sortLists: true })) as Json;
   const components = (doc.components as Json[] | undefined) ?? [];
   components.sort((a, b) => compareStrings(String(a['bom-ref']), String(b['bom-ref'])));
@@ -77,30 +83,4 @@ function moveLast(obj: Json, key: string): void {
 function sortProperties(c: Json | undefined): void {
   const props = c?.properties as { name: string; value: string }[] | undefined;
   props?.sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.value, b.value));
-}
-
-/** The library's XML serializer plus a `<compositions>` element after `<dependencies>` (schema order). */
-class XmlWithCompositions extends CDX.Serialize.XmlSerializer {
-  #rootRef: string;
-  #aggregate: string;
-
-  constructor(factory: CDX.Serialize.XML.Normalize.Factory, rootRef: string, aggregate: string) {
-    super(factory);
-    this.#rootRef = rootRef;
-    this.#aggregate = aggregate;
-  }
-
-  protected override _serialize(normalizedBom: CDX.Serialize.XML.Types.SimpleXml.Element, options?: CDX.Serialize.Types.SerializerOptions): string {
-    const children = [...((normalizedBom.children ?? []) as Iterable<CDX.Serialize.XML.Types.SimpleXml.Element>)];
-    const el = (name: string, kids?: CDX.Serialize.XML.Types.SimpleXml.Element['children'], attributes?: Record<string, string>) =>
-      ({ type: 'element', name, children: kids, attributes }) as CDX.Serialize.XML.Types.SimpleXml.Element;
-    const compositions = el('compositions', [el('composition', [
-      el('aggregate', this.#aggregate),
-      el('assemblies', [el('assembly', undefined, { ref: this.#rootRef })]),
-      el('dependencies', [el('dependency', undefined, { ref: this.#rootRef })]),
-    ])]);
-    const at = children.findIndex((c) => c.name === 'dependencies');
-    children.splice(at < 0 ? children.length : at + 1, 0, compositions);
-    return super._serialize({ ...normalizedBom, children }, options);
-  }
 }

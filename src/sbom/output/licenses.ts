@@ -1,4 +1,5 @@
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import * as Models from '@cyclonedx/cyclonedx-library/Models';
+import * as SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 
 const EXPRESSION = /\s(AND|OR|WITH)\s|^\(/;
 
@@ -7,16 +8,16 @@ const EXPRESSION = /\s(AND|OR|WITH)\s|^\(/;
  * a single SPDX-looking expression as `expression`, anything else as `name`. CycloneDX forbids mixing an
  * expression with other entries, so with several values expressions become names.
  */
-export function toCdxLicenses(values: string[]): CDX.Models.License[] {
+export function toCdxLicenses(values: string[]): Models.License[] {
   const unique = [...new Set(values.map((v) => v.trim()).filter((v) => v !== ''))];
-  if (unique.length === 1 && EXPRESSION.test(unique[0]!)) return [new CDX.Models.LicenseExpression(unique[0]!)];
+  if (unique.length === 1 && EXPRESSION.test(unique[0]!)) return [new Models.LicenseExpression(unique[0]!)];
   return unique.map((v) => {
-    const id = CDX.SPDX.fixupSpdxId(v);
-    return id ? new CDX.Models.SpdxLicense(id) : new CDX.Models.NamedLicense(v);
+    const id = SPDX.fixupSpdxId(v);
+    return id ? new Models.SpdxLicense(id) : new Models.NamedLicense(v);
   });
 }
 
 /** The SPDX id, when the value is one. */
 export function spdxIdOf(value: string): string | undefined {
-  return CDX.SPDX.fixupSpdxId(value.trim());
+  return SPDX.fixupSpdxId(value.trim());
 }

@@ -12,11 +12,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as CDX from '@cyclonedx/cyclonedx-library';
+import type * as Validation from '@cyclonedx/cyclonedx-library/Validation';
+import { Version } from '@cyclonedx/cyclonedx-library/Spec';
 import { OcisignError } from '../../core/errors.ts';
 
-let jsonValidator: CDX.Validation.JsonStrictValidator | undefined;
-let xmlValidator: CDX.Validation.XmlValidator | undefined;
+let jsonValidator: Validation.JsonStrictValidator | undefined;
+let xmlValidator: Validation.XmlValidator | undefined;
+/** The library's validators, loaded only when used (they pull in ajv and the XML tooling). */
+const loadValidation = () => import('@cyclonedx/cyclonedx-library/Validation');
 let worker: { thread: Worker; pending: Map<number, (error: string | null) => void>; next: number } | undefined;
 
 type CompiledValidator = ((data: unknown) => boolean) & { errors?: unknown; stamp?: string };
@@ -93,7 +96,7 @@ export async function validateCdxJson(text: string, what: string): Promise<void>
   const aot = aheadOfTimeValidator();
   let error: string | null | undefined = aot ? validateAheadOfTime(aot, text) : await validateInWorker(text);
   if (error === undefined || error === '__retry_in_process__') {
-    jsonValidator ??= new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6);
+    jsonValidator ??= new (await loadValidation()).JsonStrictValidator(Version.v1dot6);
     const e = await jsonValidator.validate(text);
     error = e === null ? null : JSON.stringify(e);
   }
@@ -112,12 +115,13 @@ function validateAheadOfTime(validate: CompiledValidator, text: string): string 
 
 /** true when validated; false when libxmljs2 is not installed (nothing was checked). */
 export async function validateCdxXml(text: string, what: string): Promise<boolean> {
-  xmlValidator ??= new CDX.Validation.XmlValidator(CDX.Spec.Version.v1dot6);
+  const V = await loadValidation();
+  xmlValidator ??= new V.XmlValidator(Version.v1dot6);
   let error: unknown;
   try {
     error = await xmlValidator.validate(text);
   } catch (err) {
-    if (err instanceof CDX.Validation.MissingOptionalDependencyError) return false;
+    if (err instanceof V.MissingOptionalDependencyError) return false;
     throw err;
   }
   if (error !== null) throw new OcisignError('INTERNAL', `validating ${what} against CycloneDX 1.6 XML schema: ${summarize(JSON.stringify(error))}`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { attachmentTag } from '../../src/cosign/tags.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
@@ -51,6 +52,29 @@ test('a .sig with 1001 layers: verify and sign refuse (exit 3), sign writes noth
   const s = await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
   assert.equal(s.code, 3, s.stderr);
   assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before, 'nothing written');
+});
+
+test('a .sig layer whose payload is over 128 MiB: verify refuses it by its size, without reading it (exit 3)', async (t) => {
+  const { layout, repo, digest, k } = await setup(t);
+  const size = 128 * 1024 * 1024 + 1;
+  const chunk = new Uint8Array(1024 * 1024);
+  async function* zeros(): AsyncIterable<Uint8Array> {
+    for (let left = size; left > 0; left -= chunk.byteLength) yield left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
+  }
+  const hash = createHash('sha256');
+  for await (const c of zeros()) hash.update(c);
+  const payloadDigest = `sha256:${hash.digest('hex')}`;
+  await repo.putBlob({ digest: payloadDigest, size }, () => zeros());
+  const config = new TextEncoder().encode('{}');
+  await repo.putBlob({ digest: sha256Digest(config), size: config.byteLength }, config);
+  const manifest = new TextEncoder().encode(
+    `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"${sha256Digest(config)}"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":${size},"digest":"${payloadDigest}","annotations":{"dev.cosignproject.cosign/signature":"AAAA"}}]}`,
+  );
+  await repo.putManifest(attachmentTag(digest, 'signature'), { bytes: manifest, digest: sha256Digest(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' });
+  const v = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `oci:${layout}@${digest}`]);
+  assert.equal(v.code, 3, v.stderr);
+  assert.match(v.stderr, new RegExp(`${size} bytes, more than the limit of ${128 * 1024 * 1024}`));
+  assert.equal(v.stdout, '');
 });
 
 test('a truncated or foreign key file is refused before anything is written', async (t) => {

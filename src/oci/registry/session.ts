@@ -1,10 +1,10 @@
 import { request, type Dispatcher } from './undici.ts';
-import { OcisignError } from '../../core/errors.ts';
+import { OcisignError, describeError } from '../../core/errors.ts';
 import type { Limits } from '../../core/limits.ts';
 import type { Logger } from '../client-options.ts';
 import type { Authenticator } from './auth.ts';
 import { abandon, discard, header } from './http-body.ts';
-import { errorFromResponse, isCertificateError, transportError } from './http-error.ts';
+import { errorCode, errorFromResponse, isCertificateError, transportError } from './http-error.ts';
 import { isDockerHub, isLoopbackHost, sameOrigin, schemesFor } from './hosts.ts';
 import { isConnectionReset, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { mergeScopes } from './scopes.ts';
@@ -186,7 +186,7 @@ export class RegistrySession {
       }
     }
     const error = transportError(lastError, op, ref, apiHost);
-    if (schemes.length === 1 && !isCertificateError(lastError) && !isDockerHub(this.options.registry)) {
+    if (schemes.length === 1 && looksLikePlainHttpServer(lastError) && !isDockerHub(this.options.registry)) {
       throw new OcisignError('IO', `${error.message} (plain http is used only for loopback registries or with --allow-http-registry)`, { cause: lastError });
     }
     throw error;
@@ -216,4 +216,10 @@ export class RegistrySession {
       return res.statusCode;
     }
   }
+}
+
+/** A TLS handshake answered by a plain-HTTP server (OpenSSL's "wrong version number", or a reset): hint at http. */
+function looksLikePlainHttpServer(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'EPROTO' || code === 'ECONNRESET' || /wrong version number|packet length too long/i.test(describeError(err));
 }

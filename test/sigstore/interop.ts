@@ -1,54 +1,14 @@
-// Reads the shared interop vectors in place (never copied into the repo): ../shared/fixtures/interop.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Sigstore-side helpers over the shared interop vectors; loading and the case → suite mapping live in
+// test/helpers/interop-cases.ts.
 import { decodeBase64 } from '../../src/sigstore/pem.ts';
 import { compileIdentityPolicy, type CompiledIdentityPolicy } from '../../src/sigstore/identity.ts';
 import { buildTrustedRoot, parseTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import type { SignatureLayer } from '../../src/sigstore/verify-layer.ts';
+import { interopBytes, interopText, type CaseTrust } from '../helpers/interop-cases.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const INTEROP_DIR = resolve(repoRoot, '../shared/fixtures/interop');
-export const INTEROP_PRESENT = existsSync(resolve(INTEROP_DIR, 'cases.json'));
-export const ABSENT_REASON = `interop fixtures absent at ${INTEROP_DIR}`;
-
-export interface CaseTrust {
-  publicKeys?: string[];
-  rekorPublicKeys?: string[];
-  fulcioRoots?: string[];
-  caRoots?: string[];
-  caIntermediates?: string[];
-  trustedRoot?: string;
-  certificateIdentity?: { email?: string; uri?: string; hostname?: string; oidcIssuer?: string };
-  certificateIdentityRegexp?: string;
-  oidcIssuerRegexp?: string;
-  [k: string]: unknown;
-}
-
-export interface InteropCase {
-  name: string;
-  files: string[];
-  trust: CaseTrust;
-  expected: 'valid' | 'invalid';
-  reason: string;
-  mutation?: string;
-  manifestDigest?: string;
-  artifactDigest?: string;
-  imageDigest?: string;
-}
-
-export function loadCases(): InteropCase[] {
-  if (!INTEROP_PRESENT) return [];
-  return (JSON.parse(readFileSync(resolve(INTEROP_DIR, 'cases.json'), 'utf8')) as { cases: InteropCase[] }).cases;
-}
-
-export function fixture(path: string): Buffer {
-  return readFileSync(resolve(INTEROP_DIR, path));
-}
-
-export function fixtureText(path: string): string {
-  return fixture(path).toString('utf8');
-}
+export { ABSENT_REASON, INTEROP_DIR, INTEROP_PRESENT, type CaseTrust, type InteropCase } from '../helpers/interop-cases.ts';
+export const fixture = interopBytes;
+export const fixtureText = interopText;
 
 /** A containers/image "dir" signature blob (`\0sigstore-json\n` + JSON) as a cosign .sig layer. */
 export function readDirSignature(path: string): SignatureLayer & { annotations: Record<string, string> } {
@@ -94,9 +54,4 @@ export function identitiesFor(trust: CaseTrust): CompiledIdentityPolicy[] {
   if (!id) return [];
   const subjects = [id.email, id.uri, id.hostname].filter((s): s is string => s !== undefined);
   return subjects.map((subject) => compileIdentityPolicy({ subject, ...(id.oidcIssuer ? { issuer: id.oidcIssuer } : {}) }));
-}
-
-/** Cases in the Sigstore bundle format (not cosign's legacy .sig layers). */
-export function isBundleCase(name: string): boolean {
-  return /^(conf-|sjs-|cosign-oci-attestation-|rs-cosign-v3-)/.test(name);
 }

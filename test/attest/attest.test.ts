@@ -2,8 +2,6 @@
 // plus cosign's own attest-blob DSSE vectors (read in place from the shared interop fixtures).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatEnvelope, IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, signStatement } from '../../src/attest/envelope.ts';
 import { buildPredicateJson } from '../../src/attest/predicate.ts';
@@ -13,6 +11,7 @@ import { verifyAttestationLayer } from '../../src/attest/verify-layer.ts';
 import { isOcisignError } from '../../src/core/errors.ts';
 import { KeySigner, KeyVerifier } from '../../src/sign/key-signer.ts';
 import { ignoreTlog, requireTlogUnsupported } from '../../src/verify/tlog-check.ts';
+import { ABSENT_REASON, casesOf, INTEROP_PRESENT, interopBytes, interopText, ranLine } from '../helpers/interop-cases.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const OTHER = `sha256:${'cd'.repeat(32)}`;
@@ -101,22 +100,28 @@ test('envelope: PAE is DSSEv1 SP len SP type SP len SP payload', () => {
   assert.match(new TextDecoder().decode(formatEnvelope('t', enc('x'), enc('s'))), /^\{"payloadType":"t","payload":"eA==","signatures":\[\{"keyid":"","sig":"cw=="\}\]\}$/);
 });
 
-const FIXTURES = '/work/shared/fixtures/interop';
+// The cosign attest-blob DSSE cases of the shared interop fixtures (the `dsse` suite of test/helpers/interop-cases.ts).
+const dsseCases = casesOf('dsse');
 
-test('cosign attest-blob DSSE vectors give their expected results', (t) => {
-  if (!existsSync(join(FIXTURES, 'cases.json'))) return t.skip(`${FIXTURES}/cases.json not present`);
-  const cases = (JSON.parse(readFileSync(join(FIXTURES, 'cases.json'), 'utf8')) as { cases: Array<{ name: string; files: string[]; trust: { publicKeys?: string[]; predicateType?: string }; expected: string }> }).cases
-    .filter((c) => c.name.startsWith('cosign-dsse-'));
-  assert.equal(cases.length, 7);
-  for (const c of cases) {
-    const envelope = readFileSync(join(FIXTURES, c.files[0]!));
-    const artifact = readFileSync(join(FIXTURES, c.files[1]!));
-    const digest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`;
-    const verifiers = c.trust.publicKeys!.map((k) => KeyVerifier.fromPem(readFileSync(join(FIXTURES, k), 'utf8'), k));
-    const verdict = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, tlog: ignoreTlog });
-    // The vectors are SLSA v0.2 statements; a "custom" expectation checks the type filter as cosign does.
-    const wantType = c.trust.predicateType?.startsWith('custom') ? predicateTypeUri('custom') : predicateTypeUri('slsaprovenance');
-    const valid = verdict.ok && verdict.statement.predicateType === wantType;
-    assert.equal(valid ? 'valid' : 'invalid', c.expected, `${c.name}: ${verdict.ok ? verdict.statement.predicateType : verdict.reason}`);
-  }
-});
+if (!INTEROP_PRESENT) {
+  test('interop DSSE attestation cases', (t) => t.skip(ABSENT_REASON));
+} else {
+  test('interop DSSE attestation cases', async (t) => {
+    assert.ok(dsseCases.length > 0, 'cases.json has DSSE cases');
+    let ran = 0;
+    for (const c of dsseCases) {
+      await t.test(`${c.name} → ${c.expected}`, () => {
+        const envelope = interopBytes(c.files[0]!);
+        const digest = `sha256:${createHash('sha256').update(interopBytes(c.files[1]!)).digest('hex')}`;
+        const verifiers = c.trust.publicKeys!.map((k) => KeyVerifier.fromPem(interopText(k), k));
+        const verdict = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, tlog: ignoreTlog });
+        // The vectors are SLSA v0.2 statements; a "custom" expectation checks the type filter as cosign does.
+        const wantType = c.trust.predicateType?.startsWith('custom') ? predicateTypeUri('custom') : predicateTypeUri('slsaprovenance');
+        const valid = verdict.ok && verdict.statement.predicateType === wantType;
+        assert.equal(valid ? 'valid' : 'invalid', c.expected, `${c.reason} — got: ${verdict.ok ? verdict.statement.predicateType : verdict.reason}`);
+      });
+      ran += 1;
+    }
+    t.diagnostic(ranLine('dsse', ran));
+  });
+}

@@ -10,9 +10,7 @@ import {
   encryptPrivateKey,
   parseEncryptedKeyJson,
 } from '../../src/sign/encrypted-key.ts';
-import { describeKey, loadPrivateKey, publicKeyFingerprint } from '../../src/sign/keys.ts';
 import { decodePem, encodePem } from '../../src/sign/pem.ts';
-import { HAVE_INTEROP, NO_INTEROP_REASON, interopCase, interopText } from './fixtures.ts';
 
 const plaintext = Buffer.from('a PKCS#8 DER would be here; any bytes round-trip');
 
@@ -112,36 +110,4 @@ describe('encrypted key format', () => {
   });
 });
 
-describe('real cosign key files (interop fixtures)', () => {
-  const fixtures: [string, string][] = [
-    ['cosign-key-import-sigstore-label', 'f1057bf3c114d5486f0bdb3c702596d6154158248980d4be49f6c61fdc62c591'],
-    ['cosign-key-import-cosign-label', 'a6659c08b9909880c6e4bc51cab6fd7265673f67d614c20ba59a18957feb700d'],
-    ['rs-key-import-cosign-generated-empty-password', '0d8cd6794def5c5e3b42f37bf6ee29bb252ce269771cf3c0785d92fca7be586f'],
-    ['rs-key-import-ecdsa', '00208863d9785226df9ad68ceb2ad5b43f1f5ddd686147f25116ee088726eb6d'],
-    ['rs-key-import-rsa', 'b961297d54cedcba1a87fd46f0d5e37046da3cb5a8aee72c72406ce0d42008d1'],
-  ];
-  for (const [name, fingerprint] of fixtures) {
-    it(`${name}: decrypts and has the expected public key`, async (t) => {
-      if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-      const c = interopCase(name);
-      assert.equal(c.expected, 'valid');
-      const key = await loadPrivateKey(interopText(c.files[0]!), c.trust.password!, c.files[0]!);
-      assert.equal(publicKeyFingerprint(key), fingerprint);
-      assert.ok(['ecdsa-p256', 'rsa'].includes(describeKey(key, name).algorithm));
-    });
-  }
-
-  it('cosign-key-import-wrong-password: refused as a wrong password', async (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('cosign-key-import-wrong-password');
-    await rejects(loadPrivateKey(interopText(c.files[0]!), c.trust.password!, 'pemsigstorekey.key'), /wrong password/);
-  });
-
-  it('cosign-key-import-sec1-rejected: decrypts (N=65536) but a SEC1 plaintext is refused, as cosign does', async (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('cosign-key-import-sec1-rejected');
-    const text = interopText(c.files[0]!);
-    assert.ok((await decryptPrivateKey(text, c.trust.password!, 'k')).length > 0);
-    await rejects(loadPrivateKey(text, c.trust.password!, 'pemcosigneckey.key'), /decrypted key is not a PKCS#8 private key/);
-  });
-});
+// The real cosign / sigstore-rs key files of the shared interop fixtures: test/sign/interop-verify.test.ts.

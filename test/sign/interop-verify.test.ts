@@ -1,98 +1,73 @@
-// KeyVerifier against signatures made by real cosign / containers/image, from the shared interop fixtures.
+// The key-file cases of ../shared/fixtures/interop/cases.json (the `keyFile` suite of
+// test/helpers/interop-cases.ts): encrypted private keys written by real cosign / sigstore-rs, loaded with
+// the case's password. Plus KeyVerifier on the one real RSA signature (base64 with line breaks).
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { test } from 'node:test';
+import { parseDirSignature } from '../../src/cosign/dir-signature.ts';
+import { CosignAnnotation } from '../../src/cosign/media-types.ts';
+import { isOcisignError } from '../../src/core/errors.ts';
+import { decryptPrivateKey } from '../../src/sign/encrypted-key.ts';
 import { KeyVerifier } from '../../src/sign/key-signer.ts';
-import {
-  HAVE_INTEROP,
-  NO_INTEROP_REASON,
-  SIGNATURE_ANNOTATION,
-  interopCase,
-  interopText,
-  readDirSignature,
-} from './fixtures.ts';
+import { describeKey, loadPrivateKey, publicKeyFingerprint } from '../../src/sign/keys.ts';
+import { ABSENT_REASON, casesOf, INTEROP_PRESENT, interopBytes, interopText, ranLine, type InteropCase } from '../helpers/interop-cases.ts';
 
-function verifierFor(pubPath: string): KeyVerifier {
-  return KeyVerifier.fromPem(interopText(pubPath), pubPath);
-}
+/** sha256 of the SPKI DER of each valid key's public key (derived by the fixture authors; see their README). */
+const FINGERPRINTS: Record<string, string> = {
+  'cosign-key-import-sigstore-label': 'f1057bf3c114d5486f0bdb3c702596d6154158248980d4be49f6c61fdc62c591',
+  'cosign-key-import-cosign-label': 'a6659c08b9909880c6e4bc51cab6fd7265673f67d614c20ba59a18957feb700d',
+  'rs-key-import-cosign-generated-empty-password': '0d8cd6794def5c5e3b42f37bf6ee29bb252ce269771cf3c0785d92fca7be586f',
+  'rs-key-import-ecdsa': '00208863d9785226df9ad68ceb2ad5b43f1f5ddd686147f25116ee088726eb6d',
+  'rs-key-import-rsa': 'b961297d54cedcba1a87fd46f0d5e37046da3cb5a8aee72c72406ce0d42008d1',
+};
 
-/** Does any trusted key verify the signature annotation over the exact payload bytes of this layer? */
-function layerVerifies(sigPath: string, keys: string[]): boolean {
-  const sig = readDirSignature(sigPath);
-  const signature = Buffer.from(sig.annotations[SIGNATURE_ANNOTATION]!.replace(/\n/g, ''), 'base64');
-  return keys.some((k) => verifierFor(k).verify(sig.payload, signature));
-}
+/** Why each invalid key file must be refused (the message of the BAD_INPUT error). */
+const WHY_INVALID: Record<string, RegExp> = {
+  'cosign-key-import-wrong-password': /wrong password/,
+  // decrypts (N=65536), but the plaintext is a SEC1 key, which cosign refuses too
+  'cosign-key-import-sec1-rejected': /decrypted key is not a PKCS#8 private key/,
+};
 
-describe('KeyVerifier on real cosign signatures (cases.json key-based cases, crypto part)', () => {
-  const signatureCases: string[] = [
-    'ci-key-valid',
-    'ci-key-valid-either-of-two-keys',
-    'ci-key-wrong-key',
-    'ci-two-valid-signatures',
-    'ci-unknown-key',
-    'ci-valid-with-tag',
-    'ci-key-rekor-valid',
-  ];
-  for (const name of signatureCases) {
-    it(name, (t) => {
-      if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-      const c = interopCase(name);
-      const sigFiles = c.files.filter((f) => /signature(-\d+)?$/.test(f));
-      assert.ok(sigFiles.length > 0);
-      const results = sigFiles.map((f) => layerVerifies(f, c.trust.publicKeys!));
-      // These cases' outcome is decided by the signature check alone (every payload names the right digest).
-      assert.equal(results.some(Boolean), c.expected === 'valid', c.reason);
-    });
+async function checkKeyFile(c: InteropCase): Promise<void> {
+  const file = c.files[0]!;
+  const text = interopText(file);
+  const password = c.trust.password!;
+  if (c.expected === 'valid') {
+    const key = await loadPrivateKey(text, password, file);
+    assert.equal(publicKeyFingerprint(key), FINGERPRINTS[c.name], 'public key fingerprint');
+    assert.ok(['ecdsa-p256', 'rsa'].includes(describeKey(key, c.name).algorithm));
+    return;
   }
+  const why = WHY_INVALID[c.name];
+  assert.ok(why, `${c.name}: an invalid key case with no expected reason here`);
+  if (c.name === 'cosign-key-import-sec1-rejected') assert.ok((await decryptPrivateKey(text, password, file)).length > 0, 'decrypts');
+  await assert.rejects(loadPrivateKey(text, password, file), (err: unknown) => isOcisignError(err, 'BAD_INPUT') && why.test((err as Error).message));
+}
 
-  it('ci-mixed-one-invalid-one-valid: per-signature outcomes', (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('ci-mixed-one-invalid-one-valid');
-    for (const [sigName, expected] of Object.entries(c.perSignature!)) {
-      const file = c.files.find((f) => f.endsWith(`/${sigName}`))!;
-      assert.equal(layerVerifies(file, c.trust.publicKeys!), expected === 'valid', `${sigName}`);
+const cases = casesOf('keyFile');
+
+if (!INTEROP_PRESENT) {
+  test('interop key-file cases', (t) => t.skip(ABSENT_REASON));
+} else {
+  test('interop key-file cases', async (t) => {
+    assert.ok(cases.length > 0, 'cases.json has key-file cases');
+    let ran = 0;
+    for (const c of cases) {
+      await t.test(`${c.name} → ${c.expected}`, () => checkKeyFile(c));
+      ran += 1;
     }
+    t.diagnostic(ranLine('keyFile', ran));
   });
 
-  it('rs-key-layer: a 2021 cosign .sig layer (payload + signature annotation)', (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('rs-key-layer');
-    const payload = Buffer.from(interopText(c.files[0]!), 'utf8');
-    const signature = Buffer.from(interopText(c.files[1]!).trim(), 'base64');
-    assert.equal(verifierFor(c.trust.publicKeys![0]!).verify(payload, signature), true);
-    assert.equal(verifierFor('containers-image/signature/fixtures/cosign.pub').verify(payload, signature), false);
-  });
-
-  it('ci-raw-blob-signatures: cosign.pub signatures over raw bytes', (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('ci-raw-blob-signatures');
-    const doc = JSON.parse(interopText(c.files[0]!)) as { vectors: { payload_utf8: string; signature_b64: string }[] };
-    const verifier = verifierFor(c.trust.publicKeys![0]!);
-    assert.ok(doc.vectors.length >= 2);
-    for (const v of doc.vectors) {
-      assert.equal(verifier.verify(Buffer.from(v.payload_utf8), Buffer.from(v.signature_b64, 'base64')), true, v.payload_utf8);
-      assert.equal(verifier.verify(Buffer.from(`${v.payload_utf8} `), Buffer.from(v.signature_b64, 'base64')), false);
-    }
-  });
-
-  it('cosign-dsse-blob-attestation-valid: DSSE PAE signature by cosign attest-blob', (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const c = interopCase('cosign-dsse-blob-attestation-valid');
-    const env = JSON.parse(interopText(c.files[0]!)) as { payloadType: string; payload: string; signatures: { sig: string }[] };
-    const body = Buffer.from(env.payload, 'base64');
-    const type = Buffer.from(env.payloadType);
-    const pae = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${body.length} `), body]);
-    assert.equal(verifierFor(c.trust.publicKeys![0]!).verify(pae, Buffer.from(env.signatures[0]!.sig, 'base64')), true);
-  });
-
-  it('BYO-PKI RSA-4096 signature (base64 with line breaks) verifies with the leaf certificate key', (t) => {
-    if (!HAVE_INTEROP) return t.skip(NO_INTEROP_REASON);
-    const sig = readDirSignature('containers-image/signature/fixtures/dir-img-cosign-pki-valid/signature-1');
-    assert.match(sig.annotations[SIGNATURE_ANNOTATION]!, /\n/);
-    const cert = new X509Certificate(sig.annotations['dev.sigstore.cosign/certificate']!);
-    const verifier = new KeyVerifier(cert.publicKey);
+  test('KeyVerifier: the BYO-PKI RSA-4096 signature (base64 with line breaks) verifies with its leaf key', () => {
+    const path = 'containers-image/signature/fixtures/dir-img-cosign-pki-valid/signature-1';
+    const sig = parseDirSignature(interopBytes(path), path);
+    assert.ok(sig);
+    const b64 = sig.annotations[CosignAnnotation.Signature]!;
+    assert.match(b64, /\n/);
+    const verifier = new KeyVerifier(new X509Certificate(sig.annotations[CosignAnnotation.Certificate]!).publicKey);
     assert.deepEqual(verifier.info, { algorithm: 'rsa', bits: 4096 });
-    const signature = Buffer.from(sig.annotations[SIGNATURE_ANNOTATION]!.replace(/\n/g, ''), 'base64');
-    assert.equal(verifier.verify(sig.payload, signature), true);
+    assert.equal(verifier.verify(sig.payload, Buffer.from(b64.replace(/\n/g, ''), 'base64')), true);
+    assert.equal(verifier.verify(Buffer.concat([sig.payload, Buffer.from(' ')]), Buffer.from(b64.replace(/\n/g, ''), 'base64')), false);
   });
-});
+}

@@ -4,10 +4,10 @@
  * (dsse: envelopeHash = sha256 of the `.att` layer bytes; intoto: payloadHash = sha256 of the statement),
  * its signature, and a key that verifies it (its SPKI, or the layer's certificate when it holds that key).
  */
-import { X509Certificate } from 'node:crypto';
 import { CosignAnnotation } from '../cosign/media-types.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { parseRekorBundle, verifyRekorBundle } from '../sigstore/rekor-bundle.ts';
+import { rekorVerifierDers } from '../sigstore/rekor-verifiers.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 import type { AttestationTlogCheck, AttestationTlogInput } from './verify-layer.ts';
 
@@ -20,7 +20,7 @@ export function attestationBundleCheck(root: TrustedRoot, verifiers: readonly Ve
     const bundle = parseRekorBundle(text);
     if (!bundle.ok) return `transparency log entry: ${bundle.reason}`;
     let reason = 'no public key verifies the envelope';
-    for (const der of verifierDers(input, verifiers)) {
+    for (const der of rekorVerifierDers(input.pae, input.signature, input.annotations[CosignAnnotation.Certificate], verifiers)) {
       const r = verifyRekorBundle(bundle.value, root.tlogs, { payload: input.payload, signature: input.signature, verifierDer: der, dssePayload: input.dssePayload });
       if (r.ok) return undefined;
       reason = r.reason;
@@ -29,26 +29,4 @@ export function attestationBundleCheck(root: TrustedRoot, verifiers: readonly Ve
   };
 }
 
-/** What Rekor may have recorded as the verifier: each key verifying the envelope, or a certificate holding one. */
-function verifierDers(input: AttestationTlogInput, verifiers: readonly Verifier[]): Uint8Array[] {
-  const keys = verifiers.filter((v) => safeVerify(v, input.pae, input.signature)).map((v) => v.publicKey);
-  const ders: Uint8Array[] = keys.map((k) => k.export({ format: 'der', type: 'spki' }));
-  const certPem = input.annotations[CosignAnnotation.Certificate];
-  if (certPem) {
-    try {
-      const cert = new X509Certificate(certPem);
-      if (keys.some((k) => cert.publicKey.equals(k))) ders.push(cert.raw);
-    } catch {
-      // a malformed certificate annotation cannot be what Rekor recorded
-    }
-  }
-  return ders;
-}
 
-function safeVerify(v: Verifier, data: Uint8Array, sig: Uint8Array): boolean {
-  try {
-    return v.verify(data, sig);
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { CosignAnnotation } from '../cosign/media-types.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { parseRekorBundle, verifyRekorBundle } from '../sigstore/rekor-bundle.ts';
+import { rekorVerifierDers } from '../sigstore/rekor-verifiers.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 import type { TlogCheck, TlogInput } from './tlog-check.ts';
 
@@ -19,7 +19,7 @@ export function rekorBundleCheck(root: TrustedRoot, verifiers: readonly Verifier
     if (text === undefined || text.trim() === '') return NO_BUNDLE;
     const bundle = parseRekorBundle(text);
     if (!bundle.ok) return `transparency log entry: ${bundle.reason}`;
-    const ders = verifierDers(layer, verifiers);
+    const ders = rekorVerifierDers(layer.payload, layer.signature, layer.annotations[CosignAnnotation.Certificate], verifiers);
     let reason = 'no public key verifies the signature';
     for (const der of ders) {
       const r = verifyRekorBundle(bundle.value, root.tlogs, { payload: layer.payload, signature: layer.signature, verifierDer: der });
@@ -30,23 +30,3 @@ export function rekorBundleCheck(root: TrustedRoot, verifiers: readonly Verifier
   };
 }
 
-function verifierDers(layer: TlogInput, verifiers: readonly Verifier[]): Uint8Array[] {
-  const keys = verifiers.filter((v) => {
-    try {
-      return v.verify(layer.payload, layer.signature);
-    } catch {
-      return false;
-    }
-  }).map((v) => v.publicKey);
-  const ders: Uint8Array[] = keys.map((k) => k.export({ format: 'der', type: 'spki' }));
-  const certPem = layer.annotations[CosignAnnotation.Certificate];
-  if (certPem) {
-    try {
-      const cert = new X509Certificate(certPem);
-      if (keys.some((k) => cert.publicKey.equals(k))) ders.push(cert.raw);
-    } catch {
-      // a malformed certificate annotation cannot be what Rekor recorded
-    }
-  }
-  return ders;
-}

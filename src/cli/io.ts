@@ -13,5 +13,8 @@ export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (line) => void process.stderr.write(`${line}\n`),
   env: process.env,
-  isTTY: process.stderr.isTTY === true,
+  // Read at use, not at module load (a start-up snapshot would keep the build's value).
+  get isTTY() {
+    return process.stderr.isTTY === true;
+  },
 };

@@ -88,6 +88,9 @@ export class RegistrySession {
           method: spec.method,
           headers: { ...spec.headers, ...(authorization ? { authorization } : {}) },
           body: spec.body as Uint8Array | string | undefined,
+          // undici closes the connection after every HEAD (for servers that wrongly send a body); registries
+          // don't, and resolving many images by HEAD would otherwise pay a new connection (and TLS handshake) each.
+          ...(spec.method === 'HEAD' ? { reset: false } : {}),
         });
       } catch (err) {
         if (spec.idempotent && replayable && isConnectionReset(err) && attempt < this.options.retry.attempts) {

@@ -116,13 +116,13 @@ export async function generateValidatorSource(): Promise<string> {
   const schemaDir = join(dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
   const readJson = async (f: string) => JSON.parse(await readFile(join(schemaDir, f), 'utf8')) as Record<string, unknown>;
   const schema = await readJson('bom-1.6.SNAPSHOT.schema.json');
-  const schemas: Record<string, unknown> = {};
-  for (const [uri, file] of Object.entries(SCHEMA_REFS)) schemas[uri] = await readJson(file);
+  const schemas: Record<string, import('ajv').AnySchema> = {};
+  for (const [uri, file] of Object.entries(SCHEMA_REFS)) schemas[uri] = (await readJson(file)) as import('ajv').AnySchema;
   const ajvModule = require('ajv') as typeof import('ajv');
   const { default: Ajv, _ } = ajvModule;
   const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
   const addDraft2019 = require('ajv-formats-draft2019') as (ajv: unknown, o: { formats: string[] }) => void;
-  const standaloneCode = require('ajv/dist/standalone').default as typeof import('ajv/dist/standalone').default;
+  const standaloneCode = require('ajv/dist/standalone').default as typeof import('ajv/dist/standalone/index.js').default;
   const ajv = new Ajv({
     useDefaults: false, strict: false, strictSchema: false, addUsedSchema: false,
     loadSchema: (uri: string) => { throw new Error(`Remote schemas are disabled: ${uri}`); },

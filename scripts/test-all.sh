@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 [ -x node_modules/.bin/node ] || npm ci
 npm run build
+npm run typecheck   # src, test, bench and scripts
 npm test

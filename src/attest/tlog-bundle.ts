@@ -9,7 +9,7 @@ import type { Verifier } from '../sign/signer.ts';
 import { parseRekorBundle, verifyRekorBundle } from '../sigstore/rekor-bundle.ts';
 import { rekorVerifierDers } from '../sigstore/rekor-verifiers.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
-import type { AttestationTlogCheck, AttestationTlogInput } from './verify-layer.ts';
+import type { AttestationTlogCheck } from './verify-layer.ts';
 
 const NO_BUNDLE = 'attestation has no transparency log entry (dev.sigstore.cosign/bundle); pass --insecure-ignore-tlog to accept it';
 

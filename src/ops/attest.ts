@@ -17,11 +17,12 @@ import { OcisignError, describeError, withContext } from '../core/errors.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { isDigest } from '../oci/digest.ts';
-import { parseManifest } from '../oci/manifest.ts';
-import { isIndexMediaType } from '../oci/media-types.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Signer } from '../sign/signer.ts';
 import { TLOG_UNSUPPORTED } from './sign.ts';
+import { collectDigests, resolveTarget } from './resolve-target.ts';
+
+export { resolveTarget } from './resolve-target.ts';
 
 /** One image: its repository, the tag or digest to resolve, names for messages and the statement subject. */
 export interface ImageTarget {
@@ -145,31 +146,4 @@ export async function readPredicateFile(path: string, limits: Partial<Limits> = 
   }
 }
 
-/** Resolve the target's tag or digest (NOT_FOUND, exit 11, when absent). */
-export async function resolveTarget(target: Pick<ImageTarget, 'image' | 'ref' | 'name'>): Promise<{ digest: string; mediaType: string }> {
-  let found;
-  try {
-    found = await target.image.resolve(target.ref);
-  } catch (err) {
-    throw withContext(`resolving ${target.name}`, err);
-  }
-  if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return { digest: found.digest, mediaType: found.mediaType };
-}
 
-/** The index digest and, depth first, every manifest it names. */
-export async function collectDigests(repo: Repository, digest: string, mediaType: string): Promise<string[]> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const walk = async (d: string, type: string | undefined): Promise<void> => {
-    if (seen.has(d)) return;
-    seen.add(d);
-    out.push(d);
-    const raw = await repo.getManifest(d);
-    if (!raw) throw new OcisignError('NOT_FOUND', `reading ${repo.displayName}@${d}: manifest not found`);
-    const parsed = parseManifest(raw.bytes, raw.mediaType ?? type, `${repo.displayName}@${d}`);
-    if (parsed.kind === 'index') for (const child of parsed.manifest.manifests) await walk(child.digest, child.mediaType);
-  };
-  await walk(digest, isIndexMediaType(mediaType) ? mediaType : undefined);
-  return out;
-}

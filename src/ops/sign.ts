@@ -7,10 +7,9 @@ import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { isDigest } from '../oci/digest.ts';
-import { parseManifest } from '../oci/manifest.ts';
-import { isIndexMediaType } from '../oci/media-types.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
+import { collectDigests, resolveTarget } from './resolve-target.ts';
 
 /** One image to sign. */
 export interface SignTarget {
@@ -103,13 +102,13 @@ export interface PreparedSignature {
 }
 
 async function prepareTarget(target: SignTarget, options: SignOptions): Promise<PreparedSignature[]> {
-  const root = await resolve(target);
+  const root = await resolveTarget(target);
   if (!isDigest(target.ref)) {
     options.logger?.warn(
       `image reference ${target.name} uses a tag, not a digest, to identify the image to sign; this can lead you to sign a different image than the intended one (signing ${root.digest})`,
     );
   }
-  const digests = options.recursive ? await collectDigests(target, root.digest, root.mediaType) : [root.digest];
+  const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
   return mapLimit(digests, 8, (digest) => prepareDigest(target, digest, options));
 }
 
@@ -148,31 +147,4 @@ async function storeSignature({ target, digest, layer }: PreparedSignature, opti
   return { digest, signatureTag: `${repo.displayName}:${result.tag}`, appended: result.appended, layerDigest: result.layerDigest, layerCount: result.layerCount };
 }
 
-async function resolve(target: SignTarget): Promise<{ digest: string; mediaType: string }> {
-  let found;
-  try {
-    found = await target.image.resolve(target.ref);
-  } catch (err) {
-    throw withContext(`resolving ${target.name}`, err);
-  }
-  if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return { digest: found.digest, mediaType: found.mediaType };
-}
 
-/** The index digest and, depth first, every manifest it names (nested indexes too), without repeats. */
-async function collectDigests(target: SignTarget, digest: string, mediaType: string): Promise<string[]> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const walk = async (d: string, type: string | undefined): Promise<void> => {
-    if (seen.has(d)) return;
-    seen.add(d);
-    out.push(d);
-    const raw = await target.image.getManifest(d);
-    if (!raw) throw new OcisignError('NOT_FOUND', `reading ${target.image.displayName}@${d}: manifest not found`);
-    const parsed = parseManifest(raw.bytes, raw.mediaType ?? type, `${target.image.displayName}@${d}`);
-    if (parsed.kind !== 'index') return;
-    for (const child of parsed.manifest.manifests) await walk(child.digest, child.mediaType);
-  };
-  await walk(digest, isIndexMediaType(mediaType) ? mediaType : undefined);
-  return out;
-}

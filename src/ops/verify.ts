@@ -5,6 +5,7 @@ import type { Limits } from '../core/limits.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { describeFailures, verifySignatureSet, type LayerOutcome } from '../verify/signature-set.ts';
+import { resolveTarget } from './resolve-target.ts';
 import type { SimpleSigningClaims } from '../verify/simple-signing-claims.ts';
 import { ignoreTlog, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
 import type { AttachmentLayer } from '../cosign/attachments.ts';
@@ -76,7 +77,7 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   const withIdentities = (options.identities?.length ?? 0) > 0;
   const keyless = options.verifiers.length === 0 && withIdentities;
   if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
-  const digest = await resolveDigest(target);
+  const { digest } = await resolveTarget(target);
   const sigRepo = target.signatures ?? target.image;
   const set = await readAttachments(sigRepo, digest, 'signature', { payloads: true, limits: options.limits });
   if (set.layers.length === 0) {
@@ -169,16 +170,6 @@ export async function verifyImages(targets: readonly VerifyTarget[], options: Ve
   });
 }
 
-async function resolveDigest(target: VerifyTarget): Promise<string> {
-  let found;
-  try {
-    found = await target.image.resolve(target.ref);
-  } catch (err) {
-    throw withContext(`resolving ${target.name}`, err);
-  }
-  if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return found.digest;
-}
 
 function toResult(name: string, digest: string, outcomes: readonly Outcome[]): VerifiedImage {
   const verified: VerifiedSignature[] = [];

@@ -3,7 +3,7 @@ import type { Verifier } from '../sign/signer.ts';
 import { parseRekorBundle, verifyRekorBundle } from '../sigstore/rekor-bundle.ts';
 import { rekorVerifierDers } from '../sigstore/rekor-verifiers.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
-import type { TlogCheck, TlogInput } from './tlog-check.ts';
+import type { TlogCheck } from './tlog-check.ts';
 
 const NO_BUNDLE = 'signature has no transparency log entry (dev.sigstore.cosign/bundle); pass --insecure-ignore-tlog to accept it';
 

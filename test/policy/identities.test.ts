@@ -13,7 +13,7 @@ import { openRepository } from '../../src/oci/open.ts';
 import { parsePolicy } from '../../src/policy/policy-file.ts';
 import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry-server.ts';
-import { MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
+import { MOCK_ISSUER, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
 
 test('policy identities: compiled at load (anchored regexps), trustedRoot relative to the file', () => {
   const p = parsePolicy(

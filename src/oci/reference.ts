@@ -61,12 +61,7 @@ export function parseRegistryReference(input: string): RegistryReference {
     checkDigest(digest, fail);
   }
   let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) fail(`bad tag ${JSON.stringify(tag)}`);
-  }
+  [rest, tag] = splitTag(rest, fail);
   const { registry, repository } = splitName(rest, fail);
   return withParts({ kind: 'registry', registry, repository }, tag, digest, tag === undefined && digest === undefined);
 }
@@ -111,12 +106,7 @@ export function parseLayoutReference(input: string): LayoutReference {
     checkDigest(digest, fail);
   }
   let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) fail(`bad tag ${JSON.stringify(tag)}`);
-  }
+  [rest, tag] = splitTag(rest, fail);
   if (rest === '') fail('no layout directory');
   return withParts({ kind: 'layout', path: rest }, tag, digest, false);
 }
@@ -172,4 +162,13 @@ export function lookupKey(ref: Reference): string {
 
 export function isValidTag(tag: string): boolean {
   return TAG_RE.test(tag);
+}
+
+/** `name:tag` → [name, tag]; the tag is after the last `:` that follows the last `/` (a port is not a tag). */
+function splitTag(rest: string, fail: (why: string) => never): [string, string | undefined] {
+  const colon = rest.lastIndexOf(':');
+  if (colon <= rest.lastIndexOf('/')) return [rest, undefined];
+  const tag = rest.slice(colon + 1);
+  if (!TAG_RE.test(tag)) fail(`bad tag ${JSON.stringify(tag)}`);
+  return [rest.slice(0, colon), tag];
 }

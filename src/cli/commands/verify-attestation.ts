@@ -88,14 +88,6 @@ async function print(outcomes: Outcomes, io: CliIo, output: 'text' | 'json', ign
   } else {
     for (const r of ok) for (const v of r.verified) io.stdout(`${Buffer.from(v.envelope).toString('utf8').trim()}\n`);
   }
-  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o]));
-  if (failures.length === 0) return;
-  if (outcomes.length === 1) throw failures[0]!.error;
-  for (const f of failures) {
-    io.stderr(`ocisign: ${f.error.message}`);
-    for (const line of f.error.details) io.stderr(`  ${line}`);
-  }
-  const worst = failures.reduce((a, b) => (b.error.exitCode > a.error.exitCode ? b : a));
-  const { OcisignError } = await import('../../core/errors.ts');
-  throw new OcisignError(worst.error.code, `${failures.length} of ${outcomes.length} images failed attestation verification`);
+  const { throwCombinedFailures } = await import('../combine-failures.ts');
+  throwCombinedFailures(outcomes.flatMap((o) => (o.ok ? [] : [o.error])), outcomes.length, io, 'attestation verification');
 }

@@ -86,11 +86,8 @@ async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: str
       failures.push(err);
     }
   }
-  if (failures.length === 0) return;
-  if (args.images.length === 1) throw failures[0];
-  for (const f of failures) io.stderr(`ocisign: ${f.message}`);
-  const worst = failures.reduce((a, b) => (b.exitCode > a.exitCode ? b : a));
-  throw new OcisignError(worst.code, `${failures.length} of ${args.images.length} images failed the policy`);
+  const { throwCombinedFailures } = await import('../combine-failures.ts');
+  throwCombinedFailures(failures, args.images.length, io, 'the policy');
 }
 
 type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify.ts').verifyImages>>;
@@ -113,16 +110,8 @@ async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'js
     if (output === 'json') io.stdout(`[${o.image.verified.map((v) => formatClaimsLikeCosign(withSigner(v))).join(',')}]\n`);
     else for (const v of o.image.verified) io.stdout(`${new TextDecoder().decode(v.payload)}\n`);
   }
-  const failures = outcomes.filter((o) => !o.ok);
-  if (failures.length === 0) return;
-  if (outcomes.length === 1) throw failures[0]!.error;
-  for (const f of failures) {
-    io.stderr(`ocisign: ${f.error.message}`);
-    for (const line of f.error.details) io.stderr(`  ${line}`);
-  }
-  const worst = failures.reduce((a, b) => (b.error.exitCode > a.error.exitCode ? b : a));
-  const { OcisignError } = await import('../../core/errors.ts');
-  throw new OcisignError(worst.error.code, `${failures.length} of ${outcomes.length} images failed verification`);
+  const { throwCombinedFailures } = await import('../combine-failures.ts');
+  throwCombinedFailures(outcomes.flatMap((o) => (o.ok ? [] : [o.error])), outcomes.length, io, 'verification');
 }
 
 /** cosign adds the certificate's Subject and Issuer to `optional` in its json output. */

@@ -3,24 +3,11 @@
  * handful of files instead of a few hundred modules. The library build (dist/, tsc) is unchanged.
  */
 import { build, type Plugin } from 'esbuild';
+import { withoutHttp2 } from './bundle-plugins.ts';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The registry Agent is HTTP/1.1 only (allowH2: false), so undici's HTTP/2 client (and node:http2) is never used. */
-const withoutHttp2: Plugin = {
-  name: 'without-http2',
-  setup(b) {
-    b.onResolve({ filter: /[\\/]client-h2\.js$/ }, (args) =>
-      args.importer.includes(`${'node_modules'}/undici/`) ? { path: 'undici-client-h2', namespace: 'ocisign-stub' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'ocisign-stub' }, () => ({
-      contents: "module.exports = function connectH2() { throw new Error('HTTP/2 is disabled in ocisign (allowH2: false)'); };",
-      loader: 'js',
-    }));
-  },
-};
 
 // Chunk names carry content hashes: start from an empty folder so no stale chunk is left behind.
 rmSync(new URL('../dist/cli-bundle', import.meta.url), { recursive: true, force: true });

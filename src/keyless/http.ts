@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../oci/registry/undici.ts';
 import { describeError, OcisignError } from '../core/errors.ts';
 import { readLimited, readPrefix, type Headers } from '../oci/registry/http-body.ts';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fetchTrustedRootTuf, loadTrustedRootFile, type TrustedRoot } from '../sigstore/trusted-root.ts';
+import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
 export interface TrustSource {
   /** `--trusted-root FILE`: offline trust material. */
@@ -14,13 +14,18 @@ export function defaultTufCachePath(env: Readonly<Record<string, string | undefi
   return env.TUF_ROOT || join(home, '.sigstore', 'ocisign-tuf');
 }
 
-/** A memoized provider: the file when given, else the public-good root through TUF (fails clearly offline). */
+/**
+ * A memoized provider: the file when given, else the public-good root through TUF (fails clearly offline).
+ * The trust code (protobuf-specs, TUF) loads on first use: key-based runs without a log entry never need it.
+ */
 export function trustedRootProvider(source: TrustSource): () => Promise<TrustedRoot> {
   let loaded: Promise<TrustedRoot> | undefined;
   return () => {
-    loaded ??= source.trustedRootFile
-      ? loadTrustedRootFile(source.trustedRootFile)
-      : fetchTrustedRootTuf({ cachePath: source.tufCachePath, ...(source.tufMirrorUrl ? { mirrorUrl: source.tufMirrorUrl } : {}) });
+    loaded ??= import('../sigstore/trusted-root.ts').then(({ fetchTrustedRootTuf, loadTrustedRootFile }) =>
+      source.trustedRootFile
+        ? loadTrustedRootFile(source.trustedRootFile)
+        : fetchTrustedRootTuf({ cachePath: source.tufCachePath, ...(source.tufMirrorUrl ? { mirrorUrl: source.tufMirrorUrl } : {}) }),
+    );
     return loaded;
   };
 }

@@ -1,5 +1,7 @@
 import { readAttachments } from '../cosign/attachments.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
+import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
+import { isDigest } from '../oci/digest.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import type { Repository } from '../oci/repository.ts';
@@ -77,9 +79,18 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   const withIdentities = (options.identities?.length ?? 0) > 0;
   const keyless = options.verifiers.length === 0 && withIdentities;
   if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
-  const { digest } = await resolveTarget(target);
   const sigRepo = target.signatures ?? target.image;
-  const set = await readAttachments(sigRepo, digest, 'signature', { payloads: true, limits: options.limits });
+  const readSignatures = (digest: string) =>
+    readAttachments(sigRepo, digest, 'signature', {
+      payloads: true,
+      limits: options.limits,
+      expectedPayloads: expectedSimpleSigningPayloads(target.dockerReference, digest, options.annotations),
+    });
+  // The image must exist (else NOT_FOUND, exit 11); given its digest, that lookup and the read of its `.sig`
+  // run side by side instead of one after the other.
+  const [{ digest }, set] = isDigest(target.ref)
+    ? await Promise.all([resolveTarget(target), readSignatures(target.ref)])
+    : await resolveTarget(target).then(async (found) => [found, await readSignatures(found.digest)] as const);
   if (set.layers.length === 0) {
     throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${sigRepo.displayName}:${set.tag})`);
   }
@@ -101,6 +112,15 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
     );
   }
   return result;
+}
+
+/**
+ * The payloads cosign writes when signing this image by its repository name (with no annotations, or with
+ * exactly the required ones): a layer holding one of them needs no blob request (see readAttachments).
+ */
+function expectedSimpleSigningPayloads(dockerReference: string, digest: string, annotations: VerifyOptions['annotations']): Uint8Array[] {
+  const plain = buildSimpleSigningPayload({ dockerReference, digest });
+  return annotations && Object.keys(annotations).length > 0 ? [plain, buildSimpleSigningPayload({ dockerReference, digest, annotations })] : [plain];
 }
 
 /** A layer outcome, with who signed (keyless) or whether it lacked a certificate. */

@@ -50,3 +50,30 @@ test('a blob whose bytes do not match its digest is an error naming the layer', 
     return true;
   });
 });
+
+test('an expected payload whose SHA-256 is the layer digest is used without reading the blob; others are read', async () => {
+  const repo = new MemoryRepository();
+  sigManifest(repo, ['predicted', 'other']);
+  const reads: string[] = [];
+  const readBlob = repo.readBlob.bind(repo);
+  repo.readBlob = async (digest, max) => {
+    reads.push(digest);
+    return readBlob(digest, max);
+  };
+  const expected = new TextEncoder().encode('predicted');
+  const set = await readAttachments(repo, SUBJECT, 'signature', { payloads: true, expectedPayloads: [expected, new TextEncoder().encode('unused')] });
+  assert.deepEqual(reads, [sha256Digest('other')]);
+  assert.equal(set.layers[0]!.payload, expected);
+  assert.equal(new TextDecoder().decode(set.layers[1]!.payload), 'other');
+});
+
+test('an expected payload does not stand in for a tampered blob of another digest', async () => {
+  const repo = new MemoryRepository();
+  sigManifest(repo, ['evil']);
+  repo.tampered.set(sha256Digest('evil'), new TextEncoder().encode('EVIL'));
+  // bytes hashing to something else never replace the blob: it is read, and the mismatch is reported
+  await assert.rejects(
+    readAttachments(repo, SUBJECT, 'signature', { payloads: true, expectedPayloads: [new TextEncoder().encode('EVIL')] }),
+    (e) => isOcisignError(e, 'IO') && /does not match/.test(e.message),
+  );
+});

@@ -62,3 +62,38 @@ test('sign and verify on the real registry; many images in one call; lying regis
   assert.match(lying.stderr, /reading layer 0 \(sha256:[0-9a-f]{64}\)/);
   assert.equal(lying.stdout, '');
 });
+
+test('verify by digest asks the registry only for the image and its .sig when the payload is the one cosign writes', async (t) => {
+  const why = registryAvailable();
+  if (why) return t.skip(why);
+  const registry = await startRegistry({ mode: 'http' });
+  const proxy = await startFaultProxy({ upstream: registry.url });
+  const dispatcher = new Agent();
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-reg-'));
+  t.after(async () => {
+    await dispatcher.close();
+    await proxy.stop();
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const k = await writeTestKeyPair(join(dir, 'k'));
+  const repo = openRepository(parseReference(`${registry.host}/demo/app`), { dispatcher });
+  const digest = await pushTestImage(repo, 'v1', 'img');
+  const image = `${proxy.host}/demo/app@${digest}`; // signed through the proxy: the payload names the proxy's host
+  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', image])).code, 0);
+  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', '-a', 'build=7', `${registry.host}/demo/app@${digest}`])).code, 0);
+
+  proxy.requests.length = 0;
+  const r = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', image]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 1, 'one line of verified payloads');
+  assert.equal(JSON.parse(r.stdout).length, 2, 'both signatures verify');
+  const blobReads = proxy.requests.filter((q) => q.path.includes('/blobs/'));
+  // the default payload is recognised by its digest; the annotated one (not predictable) is read
+  assert.equal(blobReads.length, 1, JSON.stringify(proxy.requests));
+  const sigTag = `${digest.replace(':', '-')}.sig`;
+  assert.deepEqual(
+    proxy.requests.filter((q) => q.path.includes('/manifests/')).map((q) => `${q.method} ${q.path.replace(/^\/v2\/demo\/app\/manifests\//, '')}`).sort(),
+    [`GET ${sigTag}`, `HEAD ${digest}`].sort(),
+  );
+});

@@ -4,6 +4,7 @@ import { processIo, type CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { cliPasswordProvider } from './generate-key-pair.ts';
 import { targetRepository } from './triangulate.ts';
+import type { KeySigner } from '../../sign/key-signer.ts';
 
 interface SignArgs extends GlobalArgs {
   images: string[];
@@ -66,8 +67,25 @@ export type SigningFlags = Pick<SignArgs, 'key' | 'identity-token' | 'fulcio-url
  * hashedrekord (signatures), `envelopeWitness` a dsse entry (attestations).
  */
 export async function signingSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean) {
+  return (await startSigningSetup(ctx, args, tlogUpload)).setup;
+}
+
+/**
+ * signingSetup in two steps: resolves once a key file's decryption is under way (scrypt, ~0.25 s on the thread
+ * pool), with the rest still pending in `setup`. Callers start it before loading anything else, so scrypt
+ * overlaps with loading the HTTP client and talking to the registry instead of queueing behind them.
+ */
+export async function startSigningSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean) {
+  const keySigner = args.key === undefined ? undefined : await startKeySigner(args.key, ctx.env);
+  keySigner?.signer.catch(() => undefined); // awaited in setup
+  const setup = finishSigningSetup(ctx, args, tlogUpload, keySigner?.signer);
+  setup.catch(() => undefined); // the caller awaits it
+  return { setup };
+}
+
+async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean, keySigner: Promise<KeySigner> | undefined) {
   const dispatcher = (await ctx.clientOptions()).dispatcher;
-  const { OcisignError, describeError } = await import('../../core/errors.ts');
+  const { OcisignError } = await import('../../core/errors.ts');
   if (!dispatcher) throw new OcisignError('INTERNAL', 'signing: no http dispatcher');
   const urls = { dispatcher, ...(tlogUpload ? { rekorUrl: args['rekor-url'] } : {}), ...(args['timestamp-server-url'] ? { tsaUrl: args['timestamp-server-url'] } : {}) };
   if (args.key === undefined) {
@@ -82,16 +100,28 @@ export async function signingSetup(ctx: CliContext, args: SigningFlags, tlogUplo
       confirm: args.yes === true ? undefined : () => confirmOnTty(io, KEYLESS_NOTICE),
     });
   }
-  const { readFile } = await import('node:fs/promises');
-  const { KeySigner, KeyVerifier } = await import('../../sign/key-signer.ts');
+  const { KeyVerifier } = await import('../../sign/key-signer.ts');
   const { keyWitness } = await import('../../keyless/setup.ts');
-  const pem = await readFile(args.key, 'utf8').catch((err: unknown) => {
-    throw new OcisignError('BAD_INPUT', `reading key ${args.key}: ${describeError(err)}`, { cause: err });
-  });
-  const signer = await KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(ctx.env, false)(), args.key);
+  const signer = await keySigner!;
   const witness = keyWitness(signer.publicKey, urls);
   const envelopeWitness = keyWitness(signer.publicKey, urls, 'dsse');
   return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}), ...(envelopeWitness ? { envelopeWitness } : {}) };
+}
+
+/**
+ * Read a cosign private key file and start decrypting it (password from the environment, a prompt or stdin).
+ * Resolves once scrypt runs; `signer` is the decrypted key (wrapped: a returned promise would be awaited here).
+ */
+async function startKeySigner(file: string, env: Record<string, string | undefined>): Promise<{ signer: Promise<KeySigner> }> {
+  const [{ readFile }, { KeySigner }, errors] = await Promise.all([
+    import('node:fs/promises'),
+    import('../../sign/key-signer.ts'),
+    import('../../core/errors.ts'),
+  ]);
+  const pem = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new errors.OcisignError('BAD_INPUT', `reading key ${file}: ${errors.describeError(err)}`, { cause: err });
+  });
+  return { signer: KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(env, false)(), file) };
 }
 
 /** cosign's "Are you sure you would like to continue? [y/N]", only when stdin and stderr are terminals. */
@@ -126,15 +156,15 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
+      const tlogUpload = args['tlog-upload'] !== false;
+      // Decrypting the key (scrypt, ~0.25 s on the thread pool) starts first and overlaps with loading the
+      // registry client, connecting and resolving the images; signImages resolves them again over the warm
+      // connection. A failure of the warm-up is left to signImages to report, so users see the same error as
+      // without the overlap.
+      const { setup: settingUp } = await startSigningSetup(ctx, args, tlogUpload);
       const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
-      const tlogUpload = args['tlog-upload'] !== false;
-      // Decrypting the key (scrypt, ~0.25 s on the thread pool) overlaps with loading the registry client,
-      // connecting and resolving the images; signImages resolves them again over the warm connection. A failure of
-      // the warm-up is left to signImages to report, so users see the same error as without the overlap.
-      const settingUp = signingSetup(ctx, args, tlogUpload);
-      settingUp.catch(() => undefined); // awaited below; no unhandled rejection while targets are opened
       const targets = [];
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
       const warmUp = Promise.all(targets.map((t) => t.image.resolve(t.ref))).catch(() => undefined);

@@ -1,4 +1,3 @@
-import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from './undici.ts';
 
 export interface DispatcherOptions {
@@ -19,7 +18,8 @@ export interface DispatcherOptions {
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const connect = {
     rejectUnauthorized: options.insecure !== true,
-    ...(options.caCerts?.length ? { ca: [...rootCertificates, ...options.caCerts] } : {}),
+    // node:tls loads only when needed (plain-HTTP runs never need it; undici loads it lazily too)
+    ...(options.caCerts?.length ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, ...options.caCerts] } : {}),
   };
   // HTTP/1.1 only: every registry speaks it, parallel blob transfers use several connections anyway, and the bundled
   // CLI then never loads node:http2 (~35 ms of start-up; scripts/bundle.ts leaves undici's h2 client out).

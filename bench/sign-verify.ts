@@ -5,7 +5,8 @@ import { cosignCommand, ocisignCommand, runSkopeo, type CommandLine } from '../t
 import {
   cosignKeyPair, cosignSign, interopSuite, ocisignSign, readSigManifest, type Interop, type KeyPair, type PushedImage,
 } from '../test/interop/context.ts';
-import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
+import { buildVerifyFloor } from './floor/build.ts';
+import { type BenchFunction, type BenchOptions, type BenchRow, compare, measure, runStandalone } from './lib.ts';
 
 const MANY = 30;
 const SIGNERS = 16;
@@ -36,12 +37,29 @@ async function verifyArgs(ctx: Interop, key: KeyPair, refs: string[]): Promise<[
   ];
 }
 
+/**
+ * ocisign, the Node floor (bench/floor: only the requests and checks, no CLI) and cosign, interleaved in one
+ * measurement: the ocisign row, and a floor row showing what no Node program can beat on this machine.
+ */
+async function verifyWithFloor(title: string, ctx: Interop, key: KeyPair, refs: string[], floorLoader: string, options: BenchOptions, target: number): Promise<BenchRow[]> {
+  const [ours, peer] = await verifyArgs(ctx, key, refs);
+  const floor = { ...ours, args: [floorLoader, key.pub, ...refs] };
+  const [o, f, p] = await measure(
+    [{ name: 'ocisign verify', ...ours }, { name: 'Node floor', ...floor }, { name: 'cosign verify', ...peer }],
+    options,
+  );
+  return [
+    { title, ours: o!, peer: p!, target },
+    { title: `${title}: Node floor`, ours: f!, peer: p!, note: 'bench/floor/verify-floor.ts: node + undici + the same requests and checks, no CLI; a lower bound for any Node program' },
+  ];
+}
+
 async function verifyRows(ctx: Interop, suite: Suite, key: KeyPair, options: BenchOptions): Promise<BenchRow[]> {
   const image = await suite.push(ctx, 'bench-verify');
   const signed = await cosignSign(ctx, key, image.ref);
   if (signed.code !== 0) throw new Error(`cosign sign for the verify bench failed: ${signed.stderr.trim()}`);
-  const [ours, peer] = await verifyArgs(ctx, key, [image.ref]);
-  const one = await compare('verify one image', { name: 'ocisign verify', ...ours }, { name: 'cosign verify', ...peer }, options, 1.0);
+  const floorLoader = await buildVerifyFloor();
+  const one = await verifyWithFloor('verify one image', ctx, key, [image.ref], floorLoader, options, 1.0);
 
   const images: PushedImage[] = [];
   for (let i = 0; i < MANY; i++) images.push(await suite.push(ctx, `bench-many-${i}`));
@@ -49,9 +67,8 @@ async function verifyRows(ctx: Interop, suite: Suite, key: KeyPair, options: Ben
     const r = await cosignSign(ctx, key, img.ref);
     if (r.code !== 0) throw new Error(`cosign sign of ${img.ref} failed: ${r.stderr.trim()}`);
   }));
-  const [oursMany, peerMany] = await verifyArgs(ctx, key, images.map((img) => img.ref));
-  const many = await compare(`verify ${MANY} images in one call`, { name: 'ocisign verify', ...oursMany }, { name: 'cosign verify', ...peerMany }, options, 0.5);
-  return [one, many];
+  const many = await verifyWithFloor(`verify ${MANY} images in one call`, ctx, key, images.map((img) => img.ref), floorLoader, options, 0.5);
+  return [...one, ...many];
 }
 
 async function raceRow(ctx: Interop, suite: Suite): Promise<BenchRow> {

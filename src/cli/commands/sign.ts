@@ -101,10 +101,11 @@ async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUploa
     });
   }
   const { KeyVerifier } = await import('../../sign/key-signer.ts');
-  const { keyWitness } = await import('../../keyless/setup.ts');
+  // the Rekor/TSA clients (and the sigstore packages under them) load only when something is to be logged
+  const witnesses = urls.rekorUrl || urls.tsaUrl ? (await import('../../keyless/setup.ts')).keyWitness : undefined;
   const signer = await keySigner!;
-  const witness = keyWitness(signer.publicKey, urls);
-  const envelopeWitness = keyWitness(signer.publicKey, urls, 'dsse');
+  const witness = witnesses?.(signer.publicKey, urls);
+  const envelopeWitness = witnesses?.(signer.publicKey, urls, 'dsse');
   return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}), ...(envelopeWitness ? { envelopeWitness } : {}) };
 }
 

@@ -24,14 +24,6 @@ export async function buildVerifyFloor(): Promise<string> {
     logLevel: 'warning',
   });
   const loader = join(out, 'run.mjs');
-  await writeFile(loader, [
-    '// as bin/ocisign: compile cache on, no WebAssembly tier-up of undici\'s parser',
-    "import module from 'node:module';",
-    "import { setFlagsFromString } from 'node:v8';",
-    'module.enableCompileCache?.();',
-    "setFlagsFromString('--wasm-tiering-budget=1000000000');",
-    "await import('./verify-floor.js');",
-    '',
-  ].join('\n'));
+  await writeFile(loader, "// as bin/ocisign: the compile cache on first\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./verify-floor.js');\n");
   return loader;
 }

@@ -2,7 +2,7 @@
  * The least a Node program can do for `verify --key K --insecure-ignore-tlog REPO@DIGEST…` on a plain-HTTP
  * registry: the same undici parts as ocisign, the same requests (HEAD the image, GET its `.sig`), the payload
  * cosign writes recognised by its digest, one ECDSA check per signature. No CLI parsing, no auth, no limits,
- * no error reporting: a lower bound for ocisign, bundled and run the way the CLI is (bench/sign-verify.ts).
+ * no error reporting: a lower bound for ocisign, bundled and run the way the CLI is (bench/floor/build.ts).
  * Usage: node verify-floor.mjs KEY.pub HOST/REPO@sha256:… …
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -12,6 +12,8 @@ import { Agent, request } from '../../src/oci/registry/undici.ts';
 const [keyFile, ...refs] = process.argv.slice(2);
 const key = createPublicKey(readFileSync(keyFile!));
 const dispatcher = new Agent({ connections: 8 });
+// as ocisign's CLI (src/cli/dispatcher.ts): no background tier-up of undici's WebAssembly parser
+process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=1000000000');
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 async function get(url: string, method: 'GET' | 'HEAD'): Promise<Buffer> {

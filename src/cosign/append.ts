@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
-import type { Repository } from '../oci/repository.ts';
+import { TagMovedError, type Repository } from '../oci/repository.ts';
 import { readAttachments, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
 import { CosignAnnotation } from './media-types.ts';
 import { buildAttachmentManifest, buildSignatureConfig, formatDescriptor, type ManifestLayer } from './signature-image.ts';
@@ -182,7 +182,13 @@ class AppendContext {
       throw new OcisignError('BAD_INPUT', `refusing to write a ${bytes.byteLength}-byte manifest, more than the limit of ${this.limits.maxManifestBytes}`);
     }
     await this.repo.putBlob({ digest: sha256Digest(config), size: config.byteLength }, config);
-    await this.repo.putManifest(this.tag, { bytes, mediaType: current.mediaType, digest: sha256Digest(bytes) });
+    try {
+      // compare-and-swap where the backend can (layouts); the read-back below catches what a registry cannot
+      await this.repo.putManifest(this.tag, { bytes, mediaType: current.mediaType, digest: sha256Digest(bytes) }, { ifTagIs: current.manifest?.digest ?? null });
+    } catch (err) {
+      if (err instanceof TagMovedError) return; // nothing written; the read-back sees the other writer's manifest
+      throw err;
+    }
     this.writes++;
     this.lastWriteMs = performance.now() - started;
   }

@@ -1,8 +1,20 @@
+import { OcisignError } from '../core/errors.ts';
 import type { Descriptor, RawManifest } from './manifest.ts';
 import type { Reference } from './reference.ts';
 
 /** Bytes to upload: in memory, or a factory for a fresh stream (called again on retry). */
 export type BlobSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
+
+export interface PutManifestOptions {
+  ifTagIs?: string | null;
+}
+
+/** putManifest with `ifTagIs` found the tag naming another manifest: nothing was written. */
+export class TagMovedError extends OcisignError {
+  constructor(what: string, found: string | null) {
+    super('IO', `${what}: the tag was moved by another writer (now ${found ?? 'absent'})`);
+  }
+}
 
 /**
  * One OCI repository, in a registry or in an OCI image layout. Both backends behave the same:
@@ -19,8 +31,13 @@ export interface Repository {
   resolve(ref: string): Promise<Descriptor | undefined>;
   /** The manifest bytes, checked against the digest (the requested one, or Docker-Content-Digest). `undefined` on 404. */
   getManifest(ref: string): Promise<RawManifest | undefined>;
-  /** Store manifest bytes under a tag or under its digest. Blobs it names must already be present. */
-  putManifest(ref: string, manifest: RawManifest): Promise<Descriptor>;
+  /**
+   * Store manifest bytes under a tag or under its digest. Blobs it names must already be present. With
+   * `ifTagIs`, a backend that can compare and swap (an OCI layout, under its index lock) writes only if the tag
+   * still names that digest (`null`: the tag is absent), else throws TagMovedError; a registry cannot, and
+   * writes regardless (callers read back, see cosign/append.ts).
+   */
+  putManifest(ref: string, manifest: RawManifest, options?: PutManifestOptions): Promise<Descriptor>;
   /** DELETE by digest. */
   deleteManifest(digest: string): Promise<void>;
   /** Tags in this repository (all pages). An absent repository has none. */

@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../client-options.ts';
 import { DigestVerifier, assertDigest, digestAlgorithm, digestHex, isDigest } from '../digest.ts';
 import { manifestMediaTypeOf, parseManifest, type Descriptor, type RawManifest } from '../manifest.ts';
 import type { LayoutReference } from '../reference.ts';
-import type { BlobSource, Repository } from '../repository.ts';
+import { TagMovedError, type BlobSource, type PutManifestOptions, type Repository } from '../repository.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { DEFAULT_LOCK_OPTIONS, withFileLock, type LockOptions } from './index-lock.ts';
 import { emptyIndex, findTag, readLayoutIndex, serializeIndex, setTag, tagOf, type LayoutIndex } from './layout-index.ts';
@@ -90,7 +90,7 @@ export class LayoutRepository implements Repository {
     return { bytes, mediaType: desc.mediaType, digest: desc.digest };
   }
 
-  async putManifest(ref: string, manifest: RawManifest): Promise<Descriptor> {
+  async putManifest(ref: string, manifest: RawManifest, options: PutManifestOptions = {}): Promise<Descriptor> {
     const what = `manifest ${manifest.digest} in ${this.displayName}`;
     if (manifest.bytes.byteLength > this.limits.maxManifestBytes) {
       throw new OcisignError('BAD_INPUT', `putting ${what}: ${manifest.bytes.byteLength} bytes is over the ${this.limits.maxManifestBytes}-byte manifest limit`);
@@ -102,7 +102,11 @@ export class LayoutRepository implements Repository {
     const descriptor: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength };
     await this.putBlob(descriptor, manifest.bytes);
     if (!isDigest(ref)) {
-      await this.updateIndex((index) => setTag(index, ref, descriptor));
+      await this.updateIndex((index) => {
+        const found = findTag(index, ref)?.digest ?? null;
+        if (options.ifTagIs !== undefined && found !== options.ifTagIs) throw new TagMovedError(`putting ${what} as ${ref}`, found);
+        return setTag(index, ref, descriptor);
+      });
       this.logger.debug(`tagged ${manifest.digest} as ${ref} in ${this.displayName}`);
     }
     return descriptor;

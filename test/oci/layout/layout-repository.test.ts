@@ -8,6 +8,7 @@ import { sha256Digest } from '../../../src/oci/digest.ts';
 import { createLayoutRepository } from '../../../src/oci/layout/layout-repository.ts';
 import { buildImage, buildIndex, sampleLayers } from '../../../src/oci/image-builder.ts';
 import { MediaType } from '../../../src/oci/media-types.ts';
+import { TagMovedError } from '../../../src/oci/repository.ts';
 
 async function tempLayout(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'ocisign-layout-'));
@@ -128,4 +129,19 @@ test('a stale index.json.lock (its holder died) is broken; a fresh one makes wri
   const impatient = createLayoutRepository({ kind: 'layout', path: root }, { lock: { timeoutMs: 200 } });
   await assert.rejects(buildImage(impatient, { layers: sampleLayers(), config: { Env: ['B=1'] } }, 'third'), (e: unknown) => isOcisignError(e, 'IO') && /timed out waiting for lock .*index\.json\.lock/.test(e.message));
   await rm(lock);
+});
+
+test('ifTagIs: a tag is written only if it still names the expected manifest (compare-and-swap under the lock)', async (t) => {
+  const { repo } = await tempLayout(t);
+  const one = await buildImage(repo, { layers: sampleLayers() });
+  const two = await buildImage(repo, { layers: sampleLayers(), config: { Env: ['X=1'] } });
+  const raw = (b: typeof one) => ({ bytes: b.manifestBytes, digest: b.digest, mediaType: MediaType.OciManifest });
+  await repo.putManifest('t', raw(one), { ifTagIs: null }); // absent, as expected
+  await assert.rejects(repo.putManifest('t', raw(two), { ifTagIs: null }), (e: unknown) => e instanceof TagMovedError && /now sha256:/.test(e.message));
+  assert.equal((await repo.resolve('t'))?.digest, one.digest, 'a refused write changes nothing');
+  await assert.rejects(repo.putManifest('t', raw(two), { ifTagIs: two.digest }), TagMovedError);
+  await repo.putManifest('t', raw(two), { ifTagIs: one.digest });
+  assert.equal((await repo.resolve('t'))?.digest, two.digest);
+  await repo.putManifest('t', raw(one)); // without the option: an ordinary write
+  assert.equal((await repo.resolve('t'))?.digest, one.digest);
 });

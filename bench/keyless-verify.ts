@@ -3,42 +3,22 @@
 // both tools get the same trust material: ocisign `--trusted-root`, cosign `--trusted-root` plus the
 // SIGSTORE_ROOT_FILE / SIGSTORE_REKOR_PUBLIC_KEY / SIGSTORE_CT_LOG_PUBLIC_KEY_FILE overrides cosign 2.5 needs
 // to stay off TUF for a legacy `.sig`. ocisign runs from dist/ (npm run build).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent } from 'undici';
-import { openRepository } from '../src/oci/open.ts';
-import { pushTestImage, runCli } from '../test/cosign/test-image.ts';
-import { cosignCommand, ocisignCommand, ocisignMissing, peers } from '../test/helpers/peers.ts';
-import { registryAvailable, startRegistry } from '../test/helpers/registry-server.ts';
-import { cosignTrustEnv, MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock } from '../test/helpers/sigstore-mock.ts';
+import { runCli } from '../test/cosign/test-image.ts';
+import { cosignCommand, ocisignCommand } from '../test/helpers/peers.ts';
+import { MOCK_ISSUER, MOCK_SUBJECT } from '../test/helpers/sigstore-mock.ts';
+import { withKeylessImage } from './keyless-setup.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
 
 const TITLE = 'verify one keyless signature offline (--trusted-root)';
 
-export const bench: BenchFunction = async (options: BenchOptions): Promise<BenchRow[]> => {
-  const missing = registryAvailable() ?? (peers().cosign ? undefined : peers().reason) ?? ocisignMissing();
-  if (missing) return [{ title: TITLE, note: `skipped: ${missing}` }];
-  const registry = await startRegistry({ mode: 'http' });
-  const mock = await startSigstoreMock();
-  const dispatcher = new Agent({ connections: 4 });
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-bench-keyless-'));
-  try {
-    const repo = await openRepository({ kind: 'registry', registry: registry.host, repository: 'bench/keyless' }, { dispatcher, allowHttp: true });
-    const digest = await pushTestImage(repo, 'v1', `bench-keyless-${Date.now()}`);
-    const ref = `${registry.host}/bench/keyless@${digest}`;
-    const signed = await runCli(['sign', '--allow-http-registry', '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), ref]);
+export const bench: BenchFunction = (options: BenchOptions): Promise<BenchRow[]> =>
+  withKeylessImage(TITLE, 'keyless', {}, async ({ mock, ref, keylessFlags, cosignEnv }) => {
+    const signed = await runCli(['sign', '--allow-http-registry', ...keylessFlags, ref]);
     if (signed.code !== 0) throw new Error(`ocisign keyless sign for the bench failed: ${signed.stderr}`);
     const args = ['verify', '--allow-http-registry', '--trusted-root', mock.trustedRootPath, '--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER, ref];
     const ours = await ocisignCommand(args);
-    const peer = await cosignCommand(args, { env: await cosignTrustEnv(mock, dir) });
+    const peer = await cosignCommand(args, { env: cosignEnv });
     return [await compare(TITLE, { name: 'ocisign verify', ...ours }, { name: 'cosign verify', ...peer }, options, 1.0)];
-  } finally {
-    await dispatcher.close();
-    await mock.stop();
-    await registry.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-};
+  });
 
 if (import.meta.main) await runStandalone(bench);

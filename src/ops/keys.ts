@@ -15,6 +15,7 @@ import {
   type KeyInfo,
 } from '../sign/keys.ts';
 import { decodePem } from '../sign/pem.ts';
+import { pathExists } from '../core/fs.ts';
 
 /** Asked for only when it is needed, so nothing prompts before the inputs are known to be usable. */
 export type PasswordProvider = () => Promise<Password>;
@@ -96,7 +97,7 @@ function keyPairPaths(prefix: string): KeyPairPaths {
 async function refuseExisting(paths: KeyPairPaths, overwrite = false): Promise<void> {
   if (overwrite) return;
   for (const path of [paths.key, paths.pub]) {
-    if (await exists(path)) throw existsError(path);
+    if (await pathExists(path)) throw existsError(path);
   }
 }
 
@@ -104,14 +105,6 @@ function existsError(path: string): OcisignError {
   return new OcisignError('USAGE', `writing ${path}: file exists (pass --yes to overwrite it)`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function writeKeyPair(
   paths: KeyPairPaths,

@@ -71,19 +71,17 @@ export interface OsPackagePurlInput {
 
 /** `pkg:deb/debian/attr@1:2.4.47-2%2Bb1?arch=amd64&distro=debian-12` — epoch stays in the version. */
 export function debPurl(p: OsPackagePurlInput): string {
-  return formatPurl({
-    type: 'deb',
-    namespace: p.vendor.toLowerCase(),
-    name: p.name.toLowerCase(),
-    version: p.version,
-    qualifiers: { arch: p.arch, distro: p.distro },
-  });
+  return osPackagePurl('deb', p);
 }
 
 /** `pkg:apk/alpine/curl@8.9.0-r0?arch=x86_64&distro=alpine-3.20.1`. */
 export function apkPurl(p: OsPackagePurlInput): string {
+  return osPackagePurl('apk', p);
+}
+
+function osPackagePurl(type: 'deb' | 'apk', p: OsPackagePurlInput): string {
   return formatPurl({
-    type: 'apk',
+    type,
     namespace: p.vendor.toLowerCase(),
     name: p.name.toLowerCase(),
     version: p.version,

@@ -2,10 +2,11 @@
 // harness, test/helpers/registry-server.ts), the peers, a scratch folder, the registry flags each tool needs in
 // the chosen mode, key pairs made by either tool, and sample images pushed with skopeo. Every missing piece
 // becomes a printed skip reason.
+import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { ocisignMissing, peers, runCosign, runOcisign, runSkopeo, scratchDir, writeSigstorePolicy, type RunResult } from '../helpers/peers.ts';
+import { describeRun, ocisignMissing, peers, runCosign, runOcisign, runSkopeo, scratchDir, writeSigstorePolicy, type RunResult } from '../helpers/peers.ts';
 import { registryAvailable, startRegistry, type RegistryMode as TestRegistryMode, type TestRegistry } from '../helpers/registry-server.ts';
 import { pushSample, writeSampleLayout } from './sample-image.ts';
 
@@ -224,4 +225,12 @@ export async function readSigManifest(ctx: Interop, image: PushedImage, digest =
     throw new Error(`skopeo inspect --raw of ${image.repository}:${tag} failed: ${result.stderr.trim()}`);
   }
   return JSON.parse(result.stdout) as SigManifest;
+}
+
+/** cosign 2.5 `verify` and skopeo (a sigstoreSigned policy) both accept `image`, signed with `key`. */
+export async function assertPeersAccept(ctx: Interop, key: KeyPair, image: PushedImage): Promise<void> {
+  const byCosign = await cosignVerify(ctx, key, image.ref);
+  assert.equal(byCosign.code, 0, describeRun('cosign verify', byCosign));
+  const bySkopeo = await skopeoAccepts(ctx, key, image.tagRef);
+  assert.equal(bySkopeo.code, 0, describeRun('skopeo copy (sigstoreSigned policy)', bySkopeo));
 }

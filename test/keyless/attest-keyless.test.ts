@@ -1,79 +1,22 @@
 // Keyless and logged attestations on the real registry (distribution 2.8) with @sigstore/mock's Fulcio, Rekor
 // and TSA on loopback; verify-attestation offline with the mock's trusted_root.json. Rekor's dsse entries in
 // both shapes: the proposal as sent (what @sigstore/mock logs) and the canonical body the real Rekor logs.
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from 'undici';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { CosignAnnotation } from '../../src/cosign/media-types.ts';
 import { openRepository } from '../../src/oci/open.ts';
 import type { Repository } from '../../src/oci/repository.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { runCli, writeTestKeyPair } from '../cosign/test-image.ts';
 import { writeSampleLayout } from '../interop/sample-image.ts';
-import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry-server.ts';
-import { closedPortUrl, MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
+import { keylessEnv, type KeylessEnv } from '../helpers/keyless-env.ts';
+import { closedPortUrl, MOCK_ISSUER, MOCK_SUBJECT, type MockOptions, type SigstoreMock } from '../helpers/sigstore-mock.ts';
 
-interface Env {
-  registry: TestRegistry;
-  /** Logs dsse proposals as sent (@sigstore/mock). */
-  mock: SigstoreMock;
-  /** Logs dsse entries as the real Rekor does. */
-  canonical: SigstoreMock;
-  dispatcher: Agent;
-  dir: string;
-  bom: string;
-  seq: number;
-}
-
-let env: Env | string;
-
-before(async () => {
-  const why = registryAvailable();
-  if (why) {
-    env = why;
-    return;
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-attest-keyless-'));
-  const bom = join(dir, 'bom.json');
-  await writeFile(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'a', licenses: [{ license: { id: 'MIT' } }] }] }));
-  env = {
-    registry: await startRegistry({ mode: 'http' }),
-    mock: await startSigstoreMock(),
-    canonical: await startSigstoreMock({ rekorDsse: 'canonical' }),
-    dispatcher: new Agent({ connections: 4 }),
-    dir,
-    bom,
-    seq: 0,
-  };
-});
-
-after(async () => {
-  if (typeof env === 'string' || env === undefined) return;
-  await env.dispatcher.close();
-  await env.mock.stop();
-  await env.canonical.stop();
-  await env.registry.stop();
-  await rm(env.dir, { recursive: true, force: true });
-});
-
-function need(t: TestContext): Env | undefined {
-  if (typeof env === 'string') {
-    t.skip(env);
-    return undefined;
-  }
-  return env;
-}
-
-async function image(e: Env, name: string): Promise<{ ref: string; digest: string; repo: Repository }> {
-  e.seq += 1;
-  const repository = `keyless-att/${name}-${e.seq}`;
-  const repo = await openRepository({ kind: 'registry', registry: e.registry.host, repository }, { dispatcher: e.dispatcher, allowHttp: true });
-  const digest = await pushTestImage(repo, 'v1', `${name}-${e.seq}`);
-  return { ref: `${e.registry.host}/${repository}@${digest}`, digest, repo };
-}
+/** `mock` logs dsse proposals as sent (@sigstore/mock); `canonical` logs dsse entries as the real Rekor does. */
+const MOCKS = { mock: {}, canonical: { rekorDsse: 'canonical' } } satisfies Record<string, MockOptions>;
+type Env = KeylessEnv<typeof MOCKS>;
+const { need, image } = keylessEnv('keyless-att', MOCKS);
 
 const HTTP = ['--allow-http-registry'];
 const IDENTITY = ['--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER];

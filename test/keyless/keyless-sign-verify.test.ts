@@ -1,64 +1,18 @@
 // Keyless and logged signing against the real registry (distribution 2.8) and @sigstore/mock's Fulcio, Rekor
 // and TSA on loopback; verification offline with the mock's trusted_root.json.
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from 'undici';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { CosignAnnotation } from '../../src/cosign/media-types.ts';
-import { openRepository } from '../../src/oci/open.ts';
 import type { Repository } from '../../src/oci/repository.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
-import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry-server.ts';
-import { closedPortUrl, MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
+import { runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { keylessEnv, type KeylessEnv } from '../helpers/keyless-env.ts';
+import { closedPortUrl, MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock, type MockOptions } from '../helpers/sigstore-mock.ts';
 
-interface Env {
-  registry: TestRegistry;
-  mock: SigstoreMock;
-  dispatcher: Agent;
-  dir: string;
-  seq: number;
-}
-
-let env: Env | string;
-
-before(async () => {
-  const why = registryAvailable();
-  if (why) {
-    env = why;
-    return;
-  }
-  const registry = await startRegistry({ mode: 'http' });
-  const mock = await startSigstoreMock();
-  env = { registry, mock, dispatcher: new Agent({ connections: 4 }), dir: await mkdtemp(join(tmpdir(), 'ocisign-keyless-')), seq: 0 };
-});
-
-after(async () => {
-  if (typeof env === 'string' || env === undefined) return;
-  await env.dispatcher.close();
-  await env.mock.stop();
-  await env.registry.stop();
-  await rm(env.dir, { recursive: true, force: true });
-});
-
-function need(t: TestContext): Env | undefined {
-  if (typeof env === 'string') {
-    t.skip(env);
-    return undefined;
-  }
-  return env;
-}
-
-/** A fresh image in a fresh repository: its digest reference and the repository. */
-async function image(e: Env, name: string): Promise<{ ref: string; digest: string; repo: Repository }> {
-  e.seq += 1;
-  const repository = `keyless/${name}-${e.seq}`;
-  const repo = await openRepository({ kind: 'registry', registry: e.registry.host, repository }, { dispatcher: e.dispatcher, allowHttp: true });
-  const digest = await pushTestImage(repo, 'v1', `${name}-${e.seq}`);
-  return { ref: `${e.registry.host}/${repository}@${digest}`, digest, repo };
-}
+const MOCKS = { mock: {} } satisfies Record<string, MockOptions>;
+type Env = KeylessEnv<typeof MOCKS>;
+const { need, image } = keylessEnv('keyless', MOCKS);
 
 const HTTP = ['--allow-http-registry'];
 

@@ -2,18 +2,15 @@
 // the real registry with @sigstore/mock's Fulcio + Rekor: `verify --policy` and `verify-attestation --policy`
 // pass with the right identity and fail with a wrong one (exit 12 at the signature step of verify, exit 14
 // at the attestation rule of verify-attestation: no trusted attestation of the required type).
-import { after, before, test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent } from 'undici';
 import { isOcisignError } from '../../src/core/errors.ts';
-import { openRepository } from '../../src/oci/open.ts';
 import { parsePolicy } from '../../src/policy/policy-file.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
-import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry-server.ts';
-import { MOCK_ISSUER, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
+import { runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { keylessEnv, type KeylessEnv } from '../helpers/keyless-env.ts';
+import { MOCK_ISSUER, startSigstoreMock, type MockOptions } from '../helpers/sigstore-mock.ts';
 
 test('policy identities: compiled at load (anchored regexps), trustedRoot relative to the file', () => {
   const p = parsePolicy(
@@ -56,54 +53,15 @@ test('policy identities: bad entries are exit 3 naming the file and entry', () =
   }
 });
 
-interface Env {
-  registry: TestRegistry;
-  mock: SigstoreMock;
-  dispatcher: Agent;
-  dir: string;
-  bom: string;
-  seq: number;
-}
-
-let env: Env | string;
-
-before(async () => {
-  const why = registryAvailable();
-  if (why) {
-    env = why;
-    return;
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-policy-identities-'));
-  const bom = join(dir, 'bom.json');
-  await writeFile(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'a', licenses: [{ license: { id: 'MIT' } }] }] }));
-  env = { registry: await startRegistry({ mode: 'http' }), mock: await startSigstoreMock({ rekorDsse: 'canonical' }), dispatcher: new Agent({ connections: 4 }), dir, bom, seq: 0 };
-});
-
-after(async () => {
-  if (typeof env === 'string' || env === undefined) return;
-  await env.dispatcher.close();
-  await env.mock.stop();
-  await env.registry.stop();
-  await rm(env.dir, { recursive: true, force: true });
-});
-
-function need(t: TestContext): Env | undefined {
-  if (typeof env === 'string') {
-    t.skip(env);
-    return undefined;
-  }
-  return env;
-}
+const MOCKS = { mock: { rekorDsse: 'canonical' } } satisfies Record<string, MockOptions>;
+type Env = KeylessEnv<typeof MOCKS>;
+const { need, image } = keylessEnv('policy-id', MOCKS);
 
 const HTTP = ['--allow-http-registry'];
 
 /** A fresh image, keyless-signed and keyless-attested (cyclonedx) with the mock. */
 async function keylessImage(e: Env, name: string): Promise<string> {
-  e.seq += 1;
-  const repository = `policy-id/${name}-${e.seq}`;
-  const repo = await openRepository({ kind: 'registry', registry: e.registry.host, repository }, { dispatcher: e.dispatcher, allowHttp: true });
-  const digest = await pushTestImage(repo, 'v1', `${name}-${e.seq}`);
-  const ref = `${e.registry.host}/${repository}@${digest}`;
+  const { ref } = await image(e, name);
   const services = ['--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', await e.mock.token()];
   const signed = await runCli(['sign', ...HTTP, ...services, ref]);
   assert.equal(signed.code, 0, signed.stderr);
@@ -157,10 +115,7 @@ test('a policy with keys and identities accepts either signer; --trusted-root ov
   if (!e) return;
   const keyless = await keylessImage(e, 'mixed-keyless');
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
-  e.seq += 1;
-  const repository = `policy-id/mixed-key-${e.seq}`;
-  const repo = await openRepository({ kind: 'registry', registry: e.registry.host, repository }, { dispatcher: e.dispatcher, allowHttp: true });
-  const keyed = `${e.registry.host}/${repository}@${await pushTestImage(repo, 'v1', `mixed-${e.seq}`)}`;
+  const { ref: keyed } = await image(e, 'mixed-key');
   const logged = ['--key', key.key, '--rekor-url', e.mock.rekorUrl];
   assert.equal((await runCli(['sign', ...HTTP, ...logged, keyed])).code, 0);
   assert.equal((await runCli(['attest', ...HTTP, ...logged, '--type', 'cyclonedx', '--predicate', e.bom, keyed])).code, 0);

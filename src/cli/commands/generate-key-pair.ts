@@ -16,6 +16,14 @@ export function cliPasswordProvider(env: Record<string, string | undefined>, con
   };
 }
 
+/** What generate-key-pair and import-key-pair print: the files written (text) or the files and key type (json). */
+export function keyFilesOutput(files: { privateKeyPath: string; publicKeyPath: string; key: { algorithm: string } }) {
+  return {
+    text: [`Private key written to ${files.privateKeyPath}`, `Public key written to ${files.publicKeyPath}`],
+    json: { privateKey: files.privateKeyPath, publicKey: files.publicKeyPath, keyType: files.key.algorithm },
+  };
+}
+
 export const generateKeyPairCommand: CommandModule<GlobalArgs, GenerateKeyPairArgs> = {
   command: 'generate-key-pair',
   describe: 'Generate an ECDSA P-256 key pair: <prefix>.key (encrypted, mode 0600) and <prefix>.pub, as cosign',
@@ -31,9 +39,6 @@ export const generateKeyPairCommand: CommandModule<GlobalArgs, GenerateKeyPairAr
         overwrite: args.yes === true,
         password: cliPasswordProvider(ctx.env, true),
       });
-      return {
-        text: [`Private key written to ${files.privateKeyPath}`, `Public key written to ${files.publicKeyPath}`],
-        json: { privateKey: files.privateKeyPath, publicKey: files.publicKeyPath, keyType: files.key.algorithm },
-      };
+      return keyFilesOutput(files);
     }),
 };

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand } from '../run-command.ts';
-import { cliPasswordProvider } from './generate-key-pair.ts';
+import { cliPasswordProvider, keyFilesOutput } from './generate-key-pair.ts';
 
 interface ImportKeyPairArgs extends GlobalArgs {
   key: string;
@@ -26,9 +26,6 @@ export const importKeyPairCommand: CommandModule<GlobalArgs, ImportKeyPairArgs> 
         overwrite: args.yes === true,
         password: cliPasswordProvider(ctx.env, true),
       });
-      return {
-        text: [`Private key written to ${files.privateKeyPath}`, `Public key written to ${files.publicKeyPath}`],
-        json: { privateKey: files.privateKeyPath, publicKey: files.publicKeyPath, keyType: files.key.algorithm },
-      };
+      return keyFilesOutput(files);
     }),
 };

@@ -2,21 +2,14 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
-import { nowFrom, signingFlagOptions } from './attest.ts';
-import { signingSetup } from './sign.ts';
+import { nowFrom } from './attest.ts';
+import { signingFlagOptions, signingSetup, type SigningArgs } from './sign.ts';
 
-interface ReleaseArgs extends GlobalArgs {
+interface ReleaseArgs extends SigningArgs {
   image: string;
-  key?: string;
-  'identity-token'?: string;
-  'fulcio-url': string;
-  'rekor-url': string;
-  'timestamp-server-url'?: string;
-  yes?: boolean;
   'attach-sbom'?: boolean;
   platform?: string;
   'statement-version': 'v1' | 'v0.1';
-  'tlog-upload': boolean;
   repository?: string;
 }
 

@@ -6,18 +6,34 @@ import { cliPasswordProvider } from './generate-key-pair.ts';
 import { targetRepository } from './triangulate.ts';
 import type { KeySigner } from '../../sign/key-signer.ts';
 
-interface SignArgs extends GlobalArgs {
-  images: string[];
+/** The signing flags sign, attest and release share (keyless when there is no --key); see signingFlagOptions. */
+export interface SigningArgs extends GlobalArgs {
   key?: string;
   'identity-token'?: string;
   'fulcio-url': string;
   'rekor-url': string;
   'timestamp-server-url'?: string;
+  'tlog-upload': boolean;
+  yes?: boolean;
+}
+
+/** The yargs options of SigningArgs. */
+export function signingFlagOptions<T>(y: import('yargs').Argv<T>) {
+  return y
+    .option('key', { type: 'string', describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin); without it: keyless signing' })
+    .option('identity-token', { type: 'string', describe: 'keyless: the OIDC token, or a file holding it (else $SIGSTORE_ID_TOKEN, GitHub Actions, /var/run/sigstore/cosign/oidc-token)' })
+    .option('fulcio-url', { type: 'string', default: 'https://fulcio.sigstore.dev', describe: 'keyless: the Fulcio certificate authority' })
+    .option('rekor-url', { type: 'string', default: 'https://rekor.sigstore.dev', describe: 'the Rekor transparency log' })
+    .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp endpoint (Sigstore timestamp-authority JSON API), e.g. https://timestamp.sigstore.dev/api/v1/timestamp' })
+    .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (--rekor-url) and store the entry with it (attestations: a dsse entry)' })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' });
+}
+
+interface SignArgs extends SigningArgs {
+  images: string[];
   /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
   annotations?: string | string[];
   recursive?: boolean;
-  'tlog-upload': boolean;
-  yes?: boolean;
   repository?: string;
 }
 
@@ -60,7 +76,7 @@ export async function imageTarget(ctx: CliContext, input: string, signatureRepo:
 }
 
 /** The flags signingSetup reads (sign, attest, release). */
-export type SigningFlags = Pick<SignArgs, 'key' | 'identity-token' | 'fulcio-url' | 'rekor-url' | 'timestamp-server-url' | 'yes'>;
+export type SigningFlags = Pick<SigningArgs, 'key' | 'identity-token' | 'fulcio-url' | 'rekor-url' | 'timestamp-server-url' | 'yes'>;
 
 /**
  * The signer (key file or keyless) and its witnesses (Rekor, TSA) for the flags given: `witness` logs a
@@ -143,18 +159,13 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
   command: 'sign <images..>',
   describe: 'Sign images with a key, or keyless (Fulcio + Rekor), and store the signatures as cosign does (.sig tag)',
   builder: (y) =>
-    y
-      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
-      .option('key', { type: 'string', describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin); without it: keyless signing' })
-      .option('identity-token', { type: 'string', describe: 'keyless: the OIDC token, or a file holding it (else $SIGSTORE_ID_TOKEN, GitHub Actions, /var/run/sigstore/cosign/oidc-token)' })
-      .option('fulcio-url', { type: 'string', default: 'https://fulcio.sigstore.dev', describe: 'keyless: the Fulcio certificate authority' })
-      .option('rekor-url', { type: 'string', default: 'https://rekor.sigstore.dev', describe: 'the Rekor transparency log' })
-      .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp endpoint (Sigstore timestamp-authority JSON API), e.g. https://timestamp.sigstore.dev/api/v1/timestamp' })
-      .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
-      .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
-      .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload each signature to the transparency log (--rekor-url) and store the entry with it' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' })
-      .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
+    signingFlagOptions(
+      y
+        .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
+        .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
+        .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
+        .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
+    ),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
       const tlogUpload = args['tlog-upload'] !== false;

@@ -18,6 +18,7 @@ import { TagMovedError, type BlobSource, type PutManifestOptions, type Repositor
 import { writeFileAtomic } from './atomic-file.ts';
 import { DEFAULT_LOCK_OPTIONS, withFileLock, type LockOptions } from './index-lock.ts';
 import { emptyIndex, findTag, readLayoutIndex, serializeIndex, setTag, tagOf, type LayoutIndex } from './layout-index.ts';
+import { pathExists } from '../../core/fs.ts';
 
 export interface LayoutRepositoryOptions {
   logger?: Logger;
@@ -187,7 +188,7 @@ export class LayoutRepository implements Repository {
     try {
       await mkdir(join(this.root, 'blobs', digest ? digestAlgorithm(digest) : 'sha256'), { recursive: true });
       const layoutFile = join(this.root, 'oci-layout');
-      if (!(await exists(layoutFile))) await writeFileAtomic(layoutFile, OCI_LAYOUT);
+      if (!(await pathExists(layoutFile))) await writeFileAtomic(layoutFile, OCI_LAYOUT);
     } catch (err) {
       if (err instanceof OcisignError) throw err;
       throw new OcisignError('IO', `creating layout ${this.root}: ${describeError(err)}`, { cause: err });
@@ -267,11 +268,3 @@ async function* verifiedChunks(
   if (actual !== digest) throw new OcisignError('BAD_INPUT', `corrupt layout: ${path} has digest ${actual}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -16,6 +16,7 @@ import { describeProject } from './project.ts';
 import type { LockfileCataloger, LockfileResult } from './types.ts';
 import { npmPurl, pypiPurl } from '../purl.ts';
 import { walkDirectory } from './walk.ts';
+import { pathExists } from '../../core/fs.ts';
 
 export interface DirectoryScanOptions {
   /** .gitignore-style patterns, relative to the root. */
@@ -73,10 +74,10 @@ async function addInstalledNpm(
 ): Promise<void> {
   for (const dir of parents) {
     const prefix = dir ? `${dir}/` : '';
-    const hasLock = await Promise.all(NPM_LOCKS.map((n) => exists(join(root, prefix + n))));
+    const hasLock = await Promise.all(NPM_LOCKS.map((n) => pathExists(join(root, prefix + n))));
     if (hasLock.some(Boolean)) continue;
     const hidden = `${prefix}node_modules/.package-lock.json`;
-    if (await exists(join(root, hidden))) {
+    if (await pathExists(join(root, hidden))) {
       await runLockfile(npmLockCataloger, hidden);
       continue;
     }
@@ -98,9 +99,6 @@ function projectWithPurl(p: NonNullable<LockfileResult['project']>, type: string
   return purl ? { ...p, purl } : p;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
 
 async function assertDirectory(root: string): Promise<void> {
   let info;

@@ -11,6 +11,7 @@ import { OcisignError } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import { parseManifest } from '../oci/manifest.ts';
 import { resolveTarget, type ImageTarget } from './attest.ts';
+import { resolveWithAttachments } from './resolve-target.ts';
 
 export interface DownloadedSbom {
   digest: string;
@@ -55,8 +56,7 @@ async function indexPlatforms(target: ImageTarget, digest: string): Promise<{ pl
 
 /** cosign's `download signature` lines. */
 export async function downloadSignatures(target: ImageTarget, options: { limits?: Partial<Limits> } = {}): Promise<string[]> {
-  const { digest } = await resolveTarget(target);
-  const set = await readAttachments(target.attachments ?? target.image, digest, 'signature', { payloads: true, limits: options.limits });
+  const { set } = await resolveWithAttachments(target, target.attachments ?? target.image, 'signature', () => ({ limits: options.limits }));
   if (set.layers.length === 0) throw new OcisignError('NO_SIGNATURES', `downloading signatures of ${target.name}: no signatures found`);
   return set.layers.map(signatureLine);
 }
@@ -82,8 +82,7 @@ function signatureLine(layer: AttachmentLayer): string {
 
 /** cosign's `download attestation` lines: each envelope on one line (`predicateType`: cosign name or URI). */
 export async function downloadAttestations(target: ImageTarget, options: { predicateType?: string; limits?: Partial<Limits> } = {}): Promise<string[]> {
-  const { digest } = await resolveTarget(target);
-  const set = await readAttachments(target.attachments ?? target.image, digest, 'attestation', { payloads: true, limits: options.limits });
+  const { set } = await resolveWithAttachments(target, target.attachments ?? target.image, 'attestation', () => ({ limits: options.limits }));
   if (set.layers.length === 0) throw new OcisignError('NO_SIGNATURES', `downloading attestations of ${target.name}: no attestations found`);
   const want = options.predicateType === undefined ? undefined : predicateTypeUri(options.predicateType);
   const lines = set.layers.filter((l) => want === undefined || layerPredicateType(l) === want).map(envelopeLine);

@@ -1,4 +1,7 @@
+import { readAttachments, type AttachmentSet, type ReadAttachmentsOptions } from '../cosign/attachments.ts';
+import type { AttachmentKind } from '../cosign/tags.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
+import { isDigest } from '../oci/digest.ts';
 import { parseManifest } from '../oci/manifest.ts';
 import { isIndexMediaType } from '../oci/media-types.ts';
 import type { Repository } from '../oci/repository.ts';
@@ -20,6 +23,25 @@ export async function resolveTarget(target: ResolvableTarget): Promise<{ digest:
   }
   if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
   return { digest: found.digest, mediaType: found.mediaType };
+}
+
+/**
+ * Resolve the target (NOT_FOUND, exit 11, when absent) and read its `kind` attachments from `repo` (payloads
+ * included). Given a digest, the lookup and the read run side by side instead of one after the other.
+ */
+export async function resolveWithAttachments(
+  target: ResolvableTarget,
+  repo: Repository,
+  kind: AttachmentKind,
+  readOptions: (digest: string) => Omit<ReadAttachmentsOptions, 'payloads'>,
+): Promise<{ digest: string; set: AttachmentSet }> {
+  const read = (digest: string) => readAttachments(repo, digest, kind, { ...readOptions(digest), payloads: true });
+  if (isDigest(target.ref)) {
+    const [{ digest }, set] = await Promise.all([resolveTarget(target), read(target.ref)]);
+    return { digest, set };
+  }
+  const { digest } = await resolveTarget(target);
+  return { digest, set: await read(digest) };
 }
 
 /** The index digest and, depth first, every manifest it names (nested indexes too), without repeats. */

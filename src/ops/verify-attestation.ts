@@ -8,7 +8,6 @@
 import { predicateTypeUri } from '../attest/predicate-types.ts';
 import type { Statement } from '../attest/statement.ts';
 import { verifyAttestationLayer } from '../attest/verify-layer.ts';
-import { readAttachments } from '../cosign/attachments.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
@@ -22,7 +21,8 @@ import type { AttestationSigner } from '../attest/keyless-verify.ts';
 import type { AttestationCheck, AttestationTlogCheck } from '../attest/verify-layer.ts';
 import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
-import { resolveTarget, type ImageTarget } from './attest.ts';
+import type { ImageTarget } from './attest.ts';
+import { resolveWithAttachments } from './resolve-target.ts';
 
 export interface VerifyAttestationOptions {
   /** Trusted public keys. */
@@ -67,9 +67,8 @@ export interface VerifiedAttestations {
 export async function verifyAttestations(target: ImageTarget, options: VerifyAttestationOptions): Promise<VerifiedAttestations> {
   const identities = options.identities ?? [];
   if (options.verifiers.length === 0 && identities.length === 0) throw new OcisignError('USAGE', 'verifying attestations: no public key or certificate identity given');
-  const { digest } = await resolveTarget(target);
   const repo = target.attachments ?? target.image;
-  const set = await readAttachments(repo, digest, 'attestation', { payloads: true, limits: options.limits });
+  const { digest, set } = await resolveWithAttachments(target, repo, 'attestation', () => ({ limits: options.limits }));
   const what = `verifying attestations of ${target.name}`;
   if (set.layers.length === 0 && !options.policy) throw new OcisignError('NO_SIGNATURES', `${what}: no attestations found (${repo.displayName}:${set.tag})`);
   const check = {

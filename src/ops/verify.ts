@@ -1,13 +1,11 @@
-import { readAttachments } from '../cosign/attachments.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
-import { isDigest } from '../oci/digest.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { describeFailures, verifySignatureSet, type LayerOutcome } from '../verify/signature-set.ts';
-import { resolveTarget } from './resolve-target.ts';
+import { resolveWithAttachments } from './resolve-target.ts';
 import type { SimpleSigningClaims } from '../verify/simple-signing-claims.ts';
 import { ignoreTlog, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
 import type { AttachmentLayer } from '../cosign/attachments.ts';
@@ -80,17 +78,10 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   const keyless = options.verifiers.length === 0 && withIdentities;
   if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   const sigRepo = target.signatures ?? target.image;
-  const readSignatures = (digest: string) =>
-    readAttachments(sigRepo, digest, 'signature', {
-      payloads: true,
-      limits: options.limits,
-      expectedPayloads: expectedSimpleSigningPayloads(target.dockerReference, digest, options.annotations),
-    });
-  // The image must exist (else NOT_FOUND, exit 11); given its digest, that lookup and the read of its `.sig`
-  // run side by side instead of one after the other.
-  const [{ digest }, set] = isDigest(target.ref)
-    ? await Promise.all([resolveTarget(target), readSignatures(target.ref)])
-    : await resolveTarget(target).then(async (found) => [found, await readSignatures(found.digest)] as const);
+  const { digest, set } = await resolveWithAttachments(target, sigRepo, 'signature', (d) => ({
+    limits: options.limits,
+    expectedPayloads: expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations),
+  }));
   if (set.layers.length === 0) {
     throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${sigRepo.displayName}:${set.tag})`);
   }

@@ -1,0 +1,106 @@
+/**
+ * A real registry WITH the OCI 1.1 referrers API for tests: go-containerregistry's pkg/registry built with
+ * `registry.WithReferrersSupport(true)` (scripts/regsrv/main.go, built by scripts/install-sid-peers.sh into
+ * .work/tools/bin/regsrv), plain HTTP on 127.0.0.1, random port, everything in memory.
+ *
+ *   referrersRegistryAvailable(): string | undefined   undefined when regsrv can run, else the skip reason
+ *   startReferrersRegistry() → { host: '127.0.0.1:PORT', url: 'http://…', stop() }
+ *
+ * Differences from docker-registry 2.8 (test/helpers/registry-server.ts) that tests meet: `GET
+ * /v2/<repo>/referrers/<digest>` answers 200 with an OCI index (404 NAME_UNKNOWN for a repository that does not
+ * exist yet); each descriptor's artifactType is the manifest's artifactType, else its config mediaType; no
+ * annotations in the listing; no auth, no TLS, no delete of blobs. Set REGSRV_LOG=1 to see requests on stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { toolsBin } from './peers.ts';
+
+export const REGSRV_BIN = join(toolsBin, 'regsrv');
+
+export interface ReferrersRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Registries still running: killed when the test process exits, even if a test forgot stop(). */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
+/** undefined when the referrers registry can be started here, else why not (for t.skip). */
+export function referrersRegistryAvailable(): string | undefined {
+  try {
+    accessSync(REGSRV_BIN, constants.X_OK);
+    return undefined;
+  } catch {
+    return `${REGSRV_BIN} not built (run scripts/install-sid-peers.sh as root)`;
+  }
+}
+
+/** Start regsrv on a random loopback port; resolves once it listens (it prints the bound address). */
+export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
+  const missing = referrersRegistryAvailable();
+  if (missing) throw new Error(missing);
+  const child = spawn(REGSRV_BIN, ['127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  const host = await boundAddress(child);
+  // A forgotten stop() must not keep the test process alive; the exit hook above still kills the registry.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr] as unknown as { unref?(): void }[]) stream.unref?.();
+  return { host, url: `http://${host}`, stop: () => kill(child) };
+}
+
+function boundAddress(child: ChildProcess): Promise<string> {
+  let out = '';
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`regsrv did not start in 15 s: ${log.slice(-500)}`)), 15_000);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`regsrv exited with ${code}: ${log.slice(-500)}`)));
+    // Keep draining both pipes so the registry never blocks on a full pipe.
+    child.stderr!.on('data', (d: Buffer) => void (log = (log + d.toString('utf8')).slice(-8192)));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (out.includes('\n')) return;
+      out += d.toString('utf8');
+      const line = /^(127\.0\.0\.1:\d+)\n/.exec(out);
+      if (line) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(line[1]!);
+      } else if (out.includes('\n')) {
+        fail(new Error(`regsrv printed an unexpected first line: ${out.trim().slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -149,13 +149,12 @@ if ! regsrv_ok; then
   for p in "${go_packages[@]}"; do dpkg-deb -x "$(deb_of "$p")" "$build/root"; done
   goroot=$build/root/usr/lib/go-1.27
   mkdir -p "$build/gopath/src/regsrv"
-  cp -r "$build/root/usr/share/gocode/src/github.com" "$build/gopath/src/"
   cp "$regsrv_src" "$build/gopath/src/regsrv/"
   say "building regsrv with Go $(version_of golang-1.27-go) and go-containerregistry $(version_of golang-github-google-go-containerregistry-dev) (a few minutes)"
   started=$(date +%s)
   # A clean environment: GOPATH mode, no module proxy, no toolchain download, no cgo (a static binary).
   if ! (cd "$build/gopath/src/regsrv" && env -i PATH=/usr/bin:/bin HOME="$build" TMPDIR="$build" \
-      GOROOT="$goroot" GOPATH="$build/gopath" GOCACHE="$build/cache" GO111MODULE=off GOFLAGS= GOPROXY=off \
+      GOROOT="$goroot" GOPATH="$build/gopath:$build/root/usr/share/gocode" GOCACHE="$build/cache" GO111MODULE=off GOFLAGS= GOPROXY=off \
       GOTOOLCHAIN=local GOTELEMETRY=off CGO_ENABLED=0 \
       "$goroot/bin/go" build -trimpath -ldflags='-s -w' -o "$build/regsrv" regsrv); then
     say "building regsrv failed (see above)"

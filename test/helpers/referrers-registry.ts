@@ -4,12 +4,17 @@
  * .work/tools/bin/regsrv), plain HTTP on 127.0.0.1, random port, everything in memory.
  *
  *   referrersRegistryAvailable(): string | undefined   undefined when regsrv can run, else the skip reason
- *   startReferrersRegistry() → { host: '127.0.0.1:PORT', url: 'http://…', stop() }
+ *   startReferrersRegistry({ listing }) → { host: '127.0.0.1:PORT', url: 'http://…', stop() }
+ *     listing 'spec' (default): the listing as distribution-spec 1.1 says (and zot does): each descriptor's
+ *       artifactType is the manifest's artifactType, else its config mediaType; the manifest's annotations are
+ *       copied; `?artifactType=` filters (OCI-Filters-Applied); sorted by digest; a manifest PUT with a subject
+ *       answers OCI-Subject.
+ *     listing 'ggcr': pkg/registry's own listing unchanged: artifactType = config mediaType (so cosign bundles
+ *       and `oras attach` artifacts all show as application/vnd.oci.empty.v1+json), no annotations, no filter,
+ *       random order, no OCI-Subject.
  *
- * Differences from docker-registry 2.8 (test/helpers/registry-server.ts) that tests meet: `GET
- * /v2/<repo>/referrers/<digest>` answers 200 with an OCI index (404 NAME_UNKNOWN for a repository that does not
- * exist yet); each descriptor's artifactType is the manifest's artifactType, else its config mediaType; no
- * annotations in the listing; no auth, no TLS, no delete of blobs. Set REGSRV_LOG=1 to see requests on stderr.
+ * Both: `GET /v2/<repo>/referrers/<digest>` answers 200 with an OCI index (404 NAME_UNKNOWN for a repository that
+ * does not exist yet); no auth, no TLS. Set REGSRV_LOG=1 to see requests on stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -51,11 +56,17 @@ export function referrersRegistryAvailable(): string | undefined {
   }
 }
 
+export interface ReferrersRegistryOptions {
+  /** 'spec' (default) or 'ggcr' (pkg/registry's own listing, see above). */
+  listing?: 'spec' | 'ggcr';
+}
+
 /** Start regsrv on a random loopback port; resolves once it listens (it prints the bound address). */
-export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
+export async function startReferrersRegistry(options: ReferrersRegistryOptions = {}): Promise<ReferrersRegistry> {
   const missing = referrersRegistryAvailable();
   if (missing) throw new Error(missing);
-  const child = spawn(REGSRV_BIN, ['127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [...(options.listing === 'ggcr' ? ['-ggcr-listing'] : []), '127.0.0.1:0'];
+  const child = spawn(REGSRV_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   const host = await boundAddress(child);
   // A forgotten stop() must not keep the test process alive; the exit hook above still kills the registry.

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -218,6 +218,51 @@ export async function runCosign3(args: string[], options: RunOptions = {}): Prom
 /** Run oras 1.3.3 with a throw-away HOME/DOCKER_CONFIG. */
 export async function runOras(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return runLine(await orasCommand(args, options), options);
+}
+
+export interface OrasReferrer {
+  reference: string;
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  referrers: OrasReferrer[];
+}
+
+/**
+ * `oras discover --format json` over plain HTTP: the subject's referrers as oras sees them (the referrers API
+ * when the registry has it, else the `sha256-<hex>` tag). Throws on a non-zero exit.
+ */
+export async function orasDiscover(ref: string, options: RunOptions & { artifactType?: string; args?: string[] } = {}): Promise<OrasReferrer[]> {
+  const filter = options.artifactType ? ['--artifact-type', options.artifactType] : [];
+  const result = await runOras(['discover', '--plain-http', '--format', 'json', ...filter, ...(options.args ?? []), ref], options);
+  if (result.code !== 0) throw new Error(describeRun('oras discover', result));
+  return (JSON.parse(result.stdout) as { referrers: OrasReferrer[] }).referrers;
+}
+
+export interface OrasAttachOptions extends RunOptions {
+  /** The artifact's artifactType. */
+  artifactType: string;
+  /** The file's layer media type (default: artifactType). */
+  mediaType?: string;
+  annotations?: Record<string, string>;
+  args?: string[];
+}
+
+/**
+ * `oras attach` one file as a referrer of `ref` over plain HTTP (a non-Sigstore referrer: config is the empty
+ * descriptor, one layer with the file); returns the new manifest's digest. Throws on a non-zero exit.
+ */
+export async function orasAttach(ref: string, file: string, options: OrasAttachOptions): Promise<string> {
+  const annotations = Object.entries(options.annotations ?? {}).flatMap(([k, v]) => ['--annotation', `${k}=${v}`]);
+  // oras names the layer after the path as given: attach from the file's folder so the title is its base name.
+  const args = ['attach', '--plain-http', '--artifact-type', options.artifactType, ...annotations, ...(options.args ?? []),
+    ref, `${basename(file)}:${options.mediaType ?? options.artifactType}`];
+  const result = await runOras(args, { ...options, cwd: dirname(file) });
+  const digest = /^Digest: (sha256:[0-9a-f]{64})$/m.exec(result.stdout)?.[1];
+  if (result.code !== 0 || digest === undefined) throw new Error(describeRun('oras attach', result));
+  return digest;
 }
 
 /**

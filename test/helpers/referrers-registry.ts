@@ -115,3 +115,69 @@ function kill(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+// Plain reads for assertions, on either registry (this one or docker-registry 2.8): what a test checks after a
+// peer wrote something. Each request has a 10 s deadline.
+
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const MANIFEST_TYPES = [INDEX, 'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.list.v2+json'].join(', ');
+
+export interface IndexDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface OciIndex {
+  schemaVersion: number;
+  mediaType: string;
+  manifests: IndexDescriptor[];
+}
+
+export interface RegistryRead {
+  status: number;
+  contentType: string | null;
+  headers: Headers;
+  bytes: Buffer;
+}
+
+/** GET `${url}/v2/${path}` (url as in TestRegistry.url / ReferrersRegistry.url). */
+export async function registryGet(url: string, path: string, accept = MANIFEST_TYPES): Promise<RegistryRead> {
+  const res = await fetch(`${url}/v2/${path}`, { headers: { accept }, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, contentType: res.headers.get('content-type'), headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+async function json<T>(read: Promise<RegistryRead>, what: string): Promise<T | undefined> {
+  const r = await read;
+  if (r.status === 404) return undefined;
+  if (r.status !== 200) throw new Error(`${what}: HTTP ${r.status}: ${r.bytes.toString('utf8').slice(0, 300)}`);
+  return JSON.parse(r.bytes.toString('utf8')) as T;
+}
+
+/** The referrers API listing of `digest` in `repo`, or undefined when the registry answers 404 (no API). */
+export function listReferrers(url: string, repo: string, digest: string): Promise<OciIndex | undefined> {
+  return json(registryGet(url, `${repo}/referrers/${digest}`, INDEX), `referrers of ${repo}@${digest}`);
+}
+
+/** The referrers tag-schema index (`sha256-<hex>`) of `digest` in `repo`, or undefined when the tag is absent. */
+export function fallbackIndex(url: string, repo: string, digest: string): Promise<OciIndex | undefined> {
+  return json(registryGet(url, `${repo}/manifests/${digest.replace(':', '-')}`, INDEX), `fallback index of ${repo}@${digest}`);
+}
+
+/** A manifest (any of the four types) as parsed JSON plus its bytes, or undefined when absent. */
+export async function readManifest(url: string, repo: string, reference: string): Promise<{ json: Record<string, unknown>; bytes: Buffer } | undefined> {
+  const r = await registryGet(url, `${repo}/manifests/${reference}`);
+  if (r.status === 404) return undefined;
+  if (r.status !== 200) throw new Error(`manifest ${repo}@${reference}: HTTP ${r.status}`);
+  return { json: JSON.parse(r.bytes.toString('utf8')) as Record<string, unknown>, bytes: r.bytes };
+}
+
+/** A blob's bytes. */
+export async function readBlob(url: string, repo: string, digest: string): Promise<Buffer> {
+  const r = await registryGet(url, `${repo}/blobs/${digest}`, '*/*');
+  if (r.status !== 200) throw new Error(`blob ${repo}@${digest}: HTTP ${r.status}`);
+  return r.bytes;
+}

@@ -109,6 +109,15 @@ export async function cosign3SignKey(ref: string, key: Cosign3Key, options: Cosi
   return runCosign3(['sign', ...(await keyOnlyFlags(key)), ...common, ...(options.args ?? []), ref], withPassword(key, options));
 }
 
+/**
+ * `cosign3 sign --key` in the legacy format cosign 2 wrote: a `sha256-<hex>.sig` tag, no bundle, no Rekor
+ * (`--new-bundle-format=false --use-signing-config=false --tlog-upload=false`).
+ */
+export async function cosign3SignKeyLegacy(ref: string, key: Cosign3Key, options: Cosign3Options = {}): Promise<RunResult> {
+  const legacy = ['--new-bundle-format=false', '--use-signing-config=false', '--tlog-upload=false'];
+  return runCosign3(['sign', '--key', key.key, ...legacy, ...common, ...(options.args ?? []), ref], withPassword(key, options));
+}
+
 /** `cosign3 attest --key` without any Sigstore service. */
 export async function cosign3AttestKey(ref: string, key: Cosign3Key, what: PredicateOptions, options: Cosign3Options = {}): Promise<RunResult> {
   const args = ['attest', ...(await keyOnlyFlags(key)), '--predicate', what.predicate, '--type', what.type, ...common, ...(options.args ?? []), ref];

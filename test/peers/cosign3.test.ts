@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  cosign3AttestKey, cosign3AttestKeyless, cosign3GenerateKeyPair, cosign3SignKey, cosign3SignKeyless, cosign3VerifyAttestationKey,
+  cosign3AttestKey, cosign3AttestKeyless, cosign3GenerateKeyPair, cosign3SignKey, cosign3SignKeyLegacy, cosign3SignKeyless, cosign3VerifyAttestationKey,
   cosign3VerifyAttestationKeyless, cosign3VerifyKey, cosign3VerifyKeyless, ok, type Cosign3Key,
 } from '../helpers/cosign3.ts';
 import { describeRun, peerVersion } from '../helpers/peers.ts';
@@ -150,4 +150,17 @@ test('cosign 3 signs a multi-arch index as one referrer of the index (subject = 
   assert.deepEqual(manifest.subject.mediaType, 'application/vnd.oci.image.index.v1+json');
   for (const child of image.children) assert.deepEqual((await listReferrers(image.url, image.repo, child))!.manifests, [], 'children unsigned without -r');
   await ok(cosign3VerifyKey(image.ref, (await key()).pub), 'cosign3 verify --key (index)');
+});
+
+test('cosign 3 still writes and verifies a legacy .sig when asked (no bundle, no referrer)', async (t) => {
+  const e = suite.need(t);
+  if (!e) return;
+  const image = await suite.image(e, 'referrers', 'legacy');
+  await ok(cosign3SignKeyLegacy(image.ref, await key()), 'cosign3 sign --new-bundle-format=false');
+  assert.deepEqual((await listReferrers(image.url, image.repo, image.digest))!.manifests, []);
+  const sig = await readManifest(image.url, image.repo, `${image.digest.replace(':', '-')}.sig`);
+  assert.ok(sig, 'the .sig tag exists');
+  const layers = sig.json.layers as { mediaType: string }[];
+  assert.deepEqual(layers.map((l) => l.mediaType), ['application/vnd.dev.cosign.simplesigning.v1+json']);
+  await ok(cosign3VerifyKey(image.ref, (await key()).pub), 'cosign3 verify --key (legacy .sig, no bundle)');
 });

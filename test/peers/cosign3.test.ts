@@ -11,9 +11,9 @@ import {
   cosign3AttestKey, cosign3AttestKeyless, cosign3GenerateKeyPair, cosign3SignKey, cosign3SignKeyLegacy, cosign3SignKeyless, cosign3VerifyAttestationKey,
   cosign3VerifyAttestationKeyless, cosign3VerifyKey, cosign3VerifyKeyless, ok, type Cosign3Key,
 } from '../helpers/cosign3.ts';
-import { describeRun, peerVersion } from '../helpers/peers.ts';
+import { describeRun, peersMissing, peerVersion, runCosign3 } from '../helpers/peers.ts';
 import { fallbackIndex, listReferrers, readBlob, readManifest, type IndexDescriptor } from '../helpers/referrers-registry.ts';
-import { MOCK_SUBJECT } from '../helpers/sigstore-mock.ts';
+import { MOCK_ISSUER, MOCK_SUBJECT } from '../helpers/sigstore-mock.ts';
 import { peersEnv, type RegistryKind, type SampleImage } from './context.ts';
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -163,4 +163,19 @@ test('cosign 3 still writes and verifies a legacy .sig when asked (no bundle, no
   const layers = sig.json.layers as { mediaType: string }[];
   assert.deepEqual(layers.map((l) => l.mediaType), ['application/vnd.dev.cosign.simplesigning.v1+json']);
   await ok(cosign3VerifyKey(image.ref, (await key()).pub), 'cosign3 verify --key (legacy .sig, no bundle)');
+});
+
+test('the captured bundles (test/peers/captured, quoted in PEERS.md) still verify offline with cosign3 verify-blob-attestation', async (t) => {
+  const why = peersMissing('cosign3');
+  if (why) return t.skip(why);
+  const dir = join(import.meta.dirname, 'captured');
+  for (const [name, trust] of [
+    ['cosign3-key-sign-bundle.json', ['--key', join(dir, 'key.pub'), '--insecure-ignore-tlog=true']],
+    ['cosign3-keyless-sign-bundle.json', ['--trusted-root', join(dir, 'mock-trusted-root.json'), '--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER]],
+  ] as const) {
+    const bundle = JSON.parse(await readFile(join(dir, name), 'utf8')) as Bundle;
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { subject: { digest: { sha256: string } }[] };
+    const args = ['verify-blob-attestation', '--bundle', join(dir, name), ...trust, '--digest', statement.subject[0]!.digest.sha256, '--digestAlg', 'sha256', '--type', SIGN_PREDICATE];
+    await ok(runCosign3(args), `cosign3 verify-blob-attestation ${name}`);
+  }
 });

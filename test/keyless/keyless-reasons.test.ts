@@ -10,7 +10,7 @@ import { buildSimpleSigningPayload } from '../../src/cosign/simple-signing.ts';
 import { setupKeylessSigning } from '../../src/keyless/setup.ts';
 import { verifyKeylessLayer, type KeylessCheck } from '../../src/keyless/verify-keyless.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
-import { compileIdentityPolicy } from '../../src/sigstore/identity.ts';
+import { compileIdentityPolicy } from '../../src/verify/identity.ts';
 import { parseTrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import { MOCK_ISSUER, MOCK_SUBJECT, startSigstoreMock, type SigstoreMock } from '../helpers/sigstore-mock.ts';
 

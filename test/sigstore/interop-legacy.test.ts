@@ -10,7 +10,7 @@ import { parseRekorBundle, verifyRekorSet } from '../../src/sigstore/rekor-bundl
 import { rekorEntryFromBody } from '../../src/sigstore/rekor-entry.ts';
 import { parseCertificates, verifyCertificateChain } from '../../src/sigstore/certificate.ts';
 import { extractCertificateIdentity } from '../../src/sigstore/certificate-identity.ts';
-import { compileIdentityPolicy, matchIdentity } from '../../src/sigstore/identity.ts';
+import { compileIdentityPolicy, matchIdentity } from '../../src/verify/identity.ts';
 import { verifySignatureLayer, type LayerPolicy, type SignatureLayer } from '../../src/sigstore/verify-layer.ts';
 import { casesOf, ranLine } from '../helpers/interop-cases.ts';
 import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, readDirSignature, trustFor, type InteropCase } from './interop.ts';

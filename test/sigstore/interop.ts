@@ -1,7 +1,7 @@
 // Sigstore-side helpers over the shared interop vectors; loading and the case → suite mapping live in
 // test/helpers/interop-cases.ts.
 import { decodeBase64 } from '../../src/sigstore/pem.ts';
-import { compileIdentityPolicy, type CompiledIdentityPolicy } from '../../src/sigstore/identity.ts';
+import { compileIdentityPolicy, type CompiledIdentityPolicy } from '../../src/verify/identity.ts';
 import { buildTrustedRoot, parseTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import type { SignatureLayer } from '../../src/sigstore/verify-layer.ts';
 import { interopBytes, interopText, type CaseTrust } from '../helpers/interop-cases.ts';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { isOcisignError } from '../../src/core/errors.ts';
 import { extractCertificateIdentity } from '../../src/sigstore/certificate-identity.ts';
 import { verifyEmbeddedScts, verifyCertificateChain } from '../../src/sigstore/certificate.ts';
-import { compileIdentityPolicy, matchIdentity } from '../../src/sigstore/identity.ts';
+import { compileIdentityPolicy, matchIdentity } from '../../src/verify/identity.ts';
 import { parseRekorBundle, verifyRekorBundle, verifyRekorSet } from '../../src/sigstore/rekor-bundle.ts';
 import { fetchTrustedRootTuf, parseTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
 import { verifySignatureLayer } from '../../src/sigstore/verify-layer.ts';

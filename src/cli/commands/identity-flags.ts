@@ -61,7 +61,7 @@ export async function verificationTrust(ctx: CliContext, args: IdentityArgs, nee
     const { OcisignError } = await import('../../core/errors.ts');
     throw new OcisignError('USAGE', 'verifying without --key needs --certificate-identity or --certificate-identity-regexp, and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp');
   }
-  const { compileIdentityPolicy } = await import('../../sigstore/identity.ts');
+  const { compileIdentityPolicy } = await import('../../verify/identity.ts');
   const identity = compileIdentityPolicy({
     subject: args['certificate-identity'],
     subjectRegExp: args['certificate-identity-regexp'],

@@ -1,6 +1,6 @@
 import { OcisignError } from '../core/errors.ts';
-import { fail, pass, type Check } from './check.ts';
-import { allSans, type CertificateIdentity, type FulcioExtensionName } from './certificate-identity.ts';
+import { fail, pass, type Check } from '../sigstore/check.ts';
+import { allSans, type CertificateIdentity, type FulcioExtensionName } from '../sigstore/certificate-identity.ts';
 
 /**
  * Who may have signed, as cosign's flags say it: `--certificate-identity[-regexp]`,

@@ -75,18 +75,17 @@ export function authenticate(e: Evidence, trust: TrustPolicy): Authenticated {
 }
 
 function authenticateByKey(e: Evidence, trust: TrustPolicy, leaf: X509Certificate | undefined): Check<{ key: KeyObject; setAside: number }> {
-  let reason = '';
-  let signatureFailures = 0;
+  // the reason worth reporting comes from a key the signature verified with, if any did
+  let reason: string | undefined;
   for (const verifier of trust.keys) {
     if (leaf && !leaf.publicKey.equals(verifier.publicKey)) {
-      reason = 'certificate on the signature does not hold the given key';
+      reason ??= 'certificate on the signature does not hold the given key';
       continue;
     }
     const material: TrustMaterial = { ...(trust.root ? trustMaterialOf(trust.root) : NO_TRUST), publicKey: () => ({ publicKey: verifier.publicKey, validFor: () => true }) };
     const checked = runSigstore(e, trust, material, { $case: 'public-key', hint: '' }, verifier);
     if (!checked.ok) {
-      if (checked.reason === SIGNATURE_FAILED) signatureFailures++;
-      reason = checked.reason;
+      if (checked.reason !== SIGNATURE_FAILED) reason = checked.reason;
       continue;
     }
     const bound = checkEntryNamesSigner(checked.value.entries, [spki(verifier.publicKey), ...(leaf ? [leaf.raw] : [])]);
@@ -96,10 +95,8 @@ function authenticateByKey(e: Evidence, trust: TrustPolicy, leaf: X509Certificat
     }
     return pass({ key: verifier.publicKey, setAside: checked.value.setAside });
   }
-  if (signatureFailures === trust.keys.length) {
-    return fail(trust.keys.length === 1 ? 'signature does not verify with the public key' : `signature does not verify with any of the ${trust.keys.length} public keys`);
-  }
-  return fail(reason);
+  if (reason !== undefined) return fail(reason);
+  return fail(trust.keys.length === 1 ? 'signature does not verify with the public key' : `signature does not verify with any of the ${trust.keys.length} public keys`);
 }
 
 function authenticateByCertificate(e: Evidence, trust: TrustPolicy, leaf: X509Certificate): Check<{ signer: SignerInfo; setAside: number }> {

@@ -9,7 +9,7 @@ import { authenticate, type TrustPolicy } from '../../src/verify/authenticate.ts
 import { checkAttestationClaims } from '../../src/verify/claims.ts';
 import { evidenceFromBundle } from '../../src/verify/evidence/from-bundle.ts';
 import { casesOf, ranLine } from '../helpers/interop-cases.ts';
-import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, trustFor, type InteropCase } from '../sigstore/interop.ts';
+import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, trustFor, type InteropCase } from './interop.ts';
 
 const CONF_DEFAULT_ARTIFACT = 'sigstore-conformance/test/assets/bundle-verify/a.txt';
 

@@ -12,7 +12,7 @@ import { checkSignatureClaims } from '../../src/verify/claims.ts';
 import { evidenceFromSignatureLayer } from '../../src/verify/evidence/from-signature-layer.ts';
 import { evidenceFromBundleJson } from '../../src/verify/evidence/from-bundle.ts';
 import { casesOf, ranLine } from '../helpers/interop-cases.ts';
-import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, readDirSignature, trustFor, type InteropCase } from '../sigstore/interop.ts';
+import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, readDirSignature, trustFor, type InteropCase } from './interop.ts';
 
 type Outcome = { valid: boolean; reasons: string[] };
 type Layer = ReturnType<typeof readDirSignature>;

@@ -3,15 +3,22 @@
 import { decodeBase64 } from '../../src/sigstore/pem.ts';
 import { compileIdentityPolicy, type CompiledIdentityPolicy } from '../../src/verify/identity.ts';
 import { buildTrustedRoot, parseTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
-import type { SignatureLayer } from '../../src/sigstore/verify-layer.ts';
 import { interopBytes, interopText, type CaseTrust } from '../helpers/interop-cases.ts';
 
 export { ABSENT_REASON, INTEROP_DIR, INTEROP_PRESENT, type CaseTrust, type InteropCase } from '../helpers/interop-cases.ts';
 export const fixture = interopBytes;
 export const fixtureText = interopText;
 
+/** One `.sig` layer as the tests handle it: media type, exact payload, decoded signature, annotations. */
+export interface SignatureLayer {
+  mediaType: string;
+  payload: Buffer;
+  signature: Buffer;
+  annotations: Record<string, string>;
+}
+
 /** A containers/image "dir" signature blob (`\0sigstore-json\n` + JSON) as a cosign .sig layer. */
-export function readDirSignature(path: string): SignatureLayer & { annotations: Record<string, string> } {
+export function readDirSignature(path: string): SignatureLayer {
   const bytes = fixture(path);
   const prefix = '\x00sigstore-json\n';
   if (bytes.subarray(0, prefix.length).toString('latin1') !== prefix) throw new Error(`${path}: not a sigstore-json blob`);

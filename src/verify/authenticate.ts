@@ -133,10 +133,11 @@ function runSigstore(
   } catch (err) {
     return fail(`malformed signature material: ${(err as Error).message}`);
   }
+  const rawSignature = entity.signature.signature;
   const signed = signedBytes(e);
   const digest = sha256MessageDigest(e);
   if (signed === undefined && digest === undefined) return fail('the signed artifact is not available to check the signature against');
-  entity = { ...entity, signature: withSignatureCheck(entity.signature, () => signed, verifier, digest), ...(key ? { key } : {}) };
+  entity = { ...entity, signature: withSignatureCheck(entity.signature, () => signed, verifier, digest, e.timestamped), ...(key ? { key } : {}) };
   if (!key && trust.ignoreSct) entity = { ...entity, key: withoutSctCheck(entity.key) };
   // the signature first, so a wrong key is reported as such whatever else is missing
   const signerKey = verifier?.publicKey ?? (entity.key.$case === 'certificate' ? createPublicKey({ key: entity.key.certificate.publicKey, format: 'der', type: 'spki' }) : undefined);
@@ -154,7 +155,7 @@ function runSigstore(
     for (const entry of tlogEntries.filter(isLegacyKind)) {
       const verifierDers = key ? [spki(verifier!.publicKey)] : leafDers(e);
       if (signed === undefined) return fail(`${entry.kindVersion.kind} log entry: the signed artifact is not available`);
-      const checked = checkLegacyKindEntry(entry, trust.root, { payload: signed, signature: entity.signature.signature, verifierDer: verifierDers[0]! });
+      const checked = checkLegacyKindEntry(entry, trust.root, { payload: signed, signature: rawSignature, verifierDer: verifierDers[0]! });
       if (!checked.ok) return fail(`transparency log entry: ${checked.reason}`);
       legacyChecked++;
     }

@@ -37,6 +37,12 @@ export interface Evidence {
   untrustedIntermediates: X509Certificate[];
   /** The bundle's own media type (legacy layers: the v0.1 type), for messages. */
   mediaType: string;
+  /**
+   * The bytes an RFC 3161 timestamp covers when it is not the signature: cosign 2 timestamps a legacy
+   * attestation's whole envelope (cosign VerifyRFC3161Timestamp uses the payload when a layer has no
+   * signature annotation); everywhere else the timestamp covers the signature bytes.
+   */
+  timestamped?: Uint8Array;
 }
 
 /** One line naming an origin in messages: `sha256-….sig layer 0 (sha256:…)`, `referrer sha256:… (referrers API)`. */

@@ -17,9 +17,16 @@ type SignatureContent = SignedEntity['signature'];
  * `content` with its verifySignature replaced: `verifier` when given, else a verifier over the key it is handed.
  * Without the signed bytes, a message signature is checked over its SHA-256 `digest` (signature-over-digest.ts).
  */
-export function withSignatureCheck(content: SignatureContent, signed: () => Uint8Array | undefined, verifier?: Verifier, digest?: Uint8Array): SignatureContent {
+export function withSignatureCheck(
+  content: SignatureContent,
+  signed: () => Uint8Array | undefined,
+  verifier?: Verifier,
+  digest?: Uint8Array,
+  timestamped?: Uint8Array,
+): SignatureContent {
   return {
-    signature: content.signature,
+    // @sigstore/verify reads `signature` only as the bytes an RFC 3161 timestamp covers (see Evidence.timestamped)
+    signature: timestamped ? Buffer.from(timestamped) : content.signature,
     compareSignature: (s) => content.compareSignature(s),
     compareDigest: (d) => content.compareDigest(d),
     compareSignedDigest: (d) => content.compareSignedDigest(d),

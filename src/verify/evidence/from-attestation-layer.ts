@@ -34,6 +34,7 @@ export function evidenceFromAttestationLayer(layer: AttestationLayerInput, origi
       },
       content: { kind: 'dsse' as const, payloadType, payload },
       untrustedIntermediates: material.value.untrustedIntermediates,
+      timestamped: layer.envelope,
     })),
   );
 }

@@ -44,7 +44,7 @@ export interface TrustNeeds {
  * without a key and without a policy identity, they are required.
  */
 export async function verificationTrust(ctx: CliContext, args: IdentityArgs, needs: TrustNeeds) {
-  const { trustedRootProvider, defaultTufCachePath } = await import('../../keyless/trust.ts');
+  const { trustedRootProvider, defaultTufCachePath } = await import('../../sigstore/trust-source.ts');
   const { homedir } = await import('node:os');
   const file = args['trusted-root'] ?? needs.policy?.trustedRoot;
   const trustedRoot = trustedRootProvider({

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { TrustedRoot } from '../sigstore/trusted-root.ts';
+import type { TrustedRoot } from './trusted-root.ts';
 
 export interface TrustSource {
   /** `--trusted-root FILE`: offline trust material. */
@@ -21,7 +21,7 @@ export function defaultTufCachePath(env: Readonly<Record<string, string | undefi
 export function trustedRootProvider(source: TrustSource): () => Promise<TrustedRoot> {
   let loaded: Promise<TrustedRoot> | undefined;
   return () => {
-    loaded ??= import('../sigstore/trusted-root.ts').then(({ fetchTrustedRootTuf, loadTrustedRootFile }) =>
+    loaded ??= import('./trusted-root.ts').then(({ fetchTrustedRootTuf, loadTrustedRootFile }) =>
       source.trustedRootFile
         ? loadTrustedRootFile(source.trustedRootFile)
         : fetchTrustedRootTuf({ cachePath: source.tufCachePath, ...(source.tufMirrorUrl ? { mirrorUrl: source.tufMirrorUrl } : {}) }),

@@ -22,3 +22,6 @@ fi
 if [ -f scripts/install-peers.sh ]; then
   bash scripts/install-peers.sh
 fi
+if [ -f scripts/install-sid-peers.sh ]; then
+  bash scripts/install-sid-peers.sh
+fi

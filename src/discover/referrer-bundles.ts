@@ -40,12 +40,7 @@ export const MAX_REFERRERS = 1000;
 
 export async function readReferrerBundles(repo: Repository, digest: string, limits: Limits, concurrency = 8): Promise<ReferrersFound> {
   const where = `${repo.displayName}@${digest}`;
-  let listing;
-  try {
-    listing = await repo.listReferrers(digest);
-  } catch (err) {
-    throw withContext(`listing referrers of ${where}`, err);
-  }
+  const listing = await repo.listReferrers(digest); // its errors name the listing and the registry already
   if (listing.descriptors.length > MAX_REFERRERS) {
     throw new OcisignError('BAD_INPUT', `listing referrers of ${where}: ${listing.descriptors.length} referrers, more than the limit of ${MAX_REFERRERS}`);
   }

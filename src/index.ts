@@ -40,3 +40,13 @@ export { digestImage, type DigestResult } from './ops/digest.ts';
 export { triangulateImage, type TriangulateType, type TriangulateResult } from './ops/triangulate.ts';
 export { treeImage, type TreeNode, type TreeAttachment, type TreeLayer } from './ops/tree.ts';
 export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';
+
+// verification (legacy .sig/.att tags and Sigstore bundles in OCI referrers, one pipeline)
+export { verify, verifyAttestations, type VerifyImageOptions, type VerifyAttestationsOptions } from './api/verify.ts';
+export { loadPublicKeys, type PublicKeyInput, type RegistryOptions, type TrustInput } from './api/session.ts';
+export { loadTrustedRootFile as loadTrustedRoot, parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
+export type { IdentityPolicy } from './verify/identity.ts';
+export type { VerifiedImage, VerifiedSignature } from './ops/verify.ts';
+export type { VerifiedAttestations, VerifiedAttestation } from './ops/verify-attestation.ts';
+export type { Origin } from './verify/evidence.ts';
+export type { Verifier, Signer } from './sign/signer.ts';

@@ -1,6 +1,9 @@
 import { OcisignError } from '../core/errors.ts';
 import type { Descriptor, RawManifest } from './manifest.ts';
 import type { Reference } from './reference.ts';
+import type { ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing } from './referrers/types.ts';
+
+export type { ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing, ReferrersVia } from './referrers/types.ts';
 
 /** Bytes to upload: in memory, or a factory for a fresh stream (called again on retry). */
 export type BlobSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
@@ -53,4 +56,17 @@ export interface Repository {
   readBlob(digest: string, maxBytes: number): Promise<Uint8Array>;
   /** Upload a blob unless present. `from` names a repository on the same registry to mount from. */
   putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository): Promise<void>;
+
+  /**
+   * The OCI 1.1 referrers of `digest` (see ReferrersListing): a registry's referrers API, else its
+   * `sha256-<hex>` fallback index; in a layout, the manifests in index.json whose subject is `digest`.
+   * "None" is an empty list; a failure to list (500, auth, reset, a malformed answer) throws, never [].
+   */
+  listReferrers(digest: string, options?: ListReferrersOptions): Promise<ReferrersListing>;
+  /**
+   * Store a referrer manifest (it names `subject`; its config and layers already pushed) by digest and make
+   * it findable by listReferrers: the registry's API keeps it, else it is appended to the fallback index
+   * without dropping anyone else's entry; in a layout it is listed in index.json.
+   */
+  pushReferrer(manifest: RawManifest, subject: Descriptor, options?: PushReferrerOptions): Promise<PushReferrerResult>;
 }

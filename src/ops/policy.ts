@@ -11,7 +11,7 @@ import type { Limits } from '../core/limits.ts';
 import { loadPolicy, type Policy } from '../policy/policy-file.ts';
 import { KeyVerifier } from '../sign/key-signer.ts';
 import type { Verifier } from '../sign/signer.ts';
-import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
+import type { CompiledIdentityPolicy } from '../verify/identity.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 import type { ImageTarget } from './attest.ts';
 import { verifyAttestations, type VerifiedAttestations } from './verify-attestation.ts';

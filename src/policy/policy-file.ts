@@ -23,7 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OcisignError, describeError } from '../core/errors.ts';
 import { PREDICATE_TYPES, resolvePredicateType } from '../attest/predicate-types.ts';
-import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../sigstore/identity.ts';
+import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../verify/identity.ts';
 import { compileCondition, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledCondition } from './cel.ts';
 
 export interface PolicyCondition {
@@ -93,7 +93,7 @@ const IDENTITY_FIELDS: (keyof IdentityPolicy)[] = [
 
 /**
  * `identities: [{issuer | issuerRegExp, subject | subjectRegExp, github…}]`: both an issuer and a subject are
- * required (as cosign's flags); regexps are anchored (see sigstore/identity.ts) and compiled at load.
+ * required (as cosign's flags); regexps are anchored (see verify/identity.ts) and compiled at load.
  */
 function parseIdentities(raw: unknown, bad: (w: string) => OcisignError): CompiledIdentityPolicy[] {
   if (raw === undefined) return [];

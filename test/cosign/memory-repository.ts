@@ -3,7 +3,8 @@
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { Descriptor, RawManifest } from '../../src/oci/manifest.ts';
 import { manifestMediaTypeOf } from '../../src/oci/manifest.ts';
-import type { BlobSource, Repository } from '../../src/oci/repository.ts';
+import type { BlobSource, PushReferrerResult, ReferrersListing, Repository } from '../../src/oci/repository.ts';
+import { readReferrerManifest } from '../../src/oci/referrers/referrer-descriptor.ts';
 import type { Signer, Verifier } from '../../src/sign/signer.ts';
 
 const digestOf = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -80,6 +81,21 @@ export class MemoryRepository implements Repository {
     if (!(source instanceof Uint8Array)) throw new Error('memory repository takes bytes only');
     if (digestOf(source) !== d.digest) throw new Error('digest mismatch on upload');
     this.blobs.set(d.digest, source);
+  }
+
+  /** Behaves as a registry with the referrers API: every stored manifest whose subject is `digest`. */
+  async listReferrers(digest: string): Promise<ReferrersListing> {
+    await this.yieldNow();
+    const descriptors = [...this.manifests.values()]
+      .map((m) => readReferrerManifest(m, m.digest))
+      .filter((r) => r.subject?.digest === digest)
+      .map((r) => r.descriptor);
+    return { via: 'referrers-api', descriptors };
+  }
+
+  async pushReferrer(manifest: RawManifest): Promise<PushReferrerResult> {
+    await this.putManifest(manifest.digest, manifest);
+    return { via: 'referrers-api' };
   }
 
   /** Store an image manifest (JSON text) under a tag; returns its digest. */

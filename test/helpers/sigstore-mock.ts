@@ -57,9 +57,10 @@ export interface MockOptions {
   /** A fixed clock for Fulcio and its CT log (e.g. an hour ago: certificates already expired). */
   fulcioClock?: Date;
   /**
-   * How Rekor logs a dsse 0.0.1 proposal. `proposal` (default): as @sigstore/mock does, the proposal as sent
-   * (`spec.proposedContent.{envelope, verifiers}`). `canonical`: as the real Rekor does
+   * How Rekor logs a dsse 0.0.1 proposal. `canonical` (default): as the real Rekor does
    * (`spec.{envelopeHash, payloadHash, signatures[{signature, verifier}]}`, see canonicalDsseProposal).
+   * `proposal`: as bare @sigstore/mock does, the proposal as sent (`spec.proposedContent.{envelope, verifiers}`),
+   * a shape no real Rekor logs (verifiers refuse it).
    */
   rekorDsse?: 'proposal' | 'canonical';
 }
@@ -78,7 +79,7 @@ export async function startSigstoreMock(options: MockOptions = {}): Promise<Sigs
   const tlog = await initializeTLog(base, tlogKeys);
   const tsa = await initializeTSA(tsaKeys);
   for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
-  if (options.rekorDsse === 'canonical') {
+  if (options.rekorDsse !== 'proposal') {
     const rekor = rekorHandler(tlog);
     routes.set(rekor.path, (body) => rekor.fn(canonicalDsseProposal(body)));
   }

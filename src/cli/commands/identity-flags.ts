@@ -44,7 +44,7 @@ export interface TrustNeeds {
  * without a key and without a policy identity, they are required.
  */
 export async function verificationTrust(ctx: CliContext, args: IdentityArgs, needs: TrustNeeds) {
-  const { trustedRootProvider, defaultTufCachePath } = await import('../../keyless/trust.ts');
+  const { trustedRootProvider, defaultTufCachePath } = await import('../../sigstore/trust-source.ts');
   const { homedir } = await import('node:os');
   const file = args['trusted-root'] ?? needs.policy?.trustedRoot;
   const trustedRoot = trustedRootProvider({
@@ -61,7 +61,7 @@ export async function verificationTrust(ctx: CliContext, args: IdentityArgs, nee
     const { OcisignError } = await import('../../core/errors.ts');
     throw new OcisignError('USAGE', 'verifying without --key needs --certificate-identity or --certificate-identity-regexp, and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp');
   }
-  const { compileIdentityPolicy } = await import('../../sigstore/identity.ts');
+  const { compileIdentityPolicy } = await import('../../verify/identity.ts');
   const identity = compileIdentityPolicy({
     subject: args['certificate-identity'],
     subjectRegExp: args['certificate-identity-regexp'],

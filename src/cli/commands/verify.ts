@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts';
+import type { Origin } from '../../verify/evidence.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
@@ -107,11 +108,23 @@ async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'js
     io.stderr('  - The cosign claims were validated');
     if (!ignoreTlog) io.stderr('  - Existence of the claims in the transparency log was verified offline');
     io.stderr(keyless ? '  - The code-signing certificate was verified using trusted certificate authority certificates' : '  - The signatures were verified against the specified public key');
-    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => formatClaimsLikeCosign(withSigner(v))).join(',')}]\n`);
+    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => withSource(formatClaimsLikeCosign(withSigner(v)), v.source)).join(',')}]\n`);
     else for (const v of o.image.verified) io.stdout(`${new TextDecoder().decode(v.payload)}\n`);
   }
   const { throwCombinedFailures } = await import('../combine-failures.ts');
   throwCombinedFailures(outcomes.flatMap((o) => (o.ok ? [] : [o.error])), outcomes.length, io, 'verification');
+}
+
+/**
+ * cosign's element, plus where the signature was found: `"source":{"kind":"tag","tag":…,"layer":…,"digest":…}` or
+ * `{"kind":"referrer","digest":…,"via":"referrers-api"|"fallback-tag"|"layout"}` (cosign readers ignore it).
+ */
+function withSource(cosignJson: string, source: Origin): string {
+  const s =
+    source.kind === 'tag' ? { kind: 'tag', repository: source.repository, tag: source.tag, layer: source.layer, digest: source.layerDigest }
+    : source.kind === 'referrer' ? { kind: 'referrer', repository: source.repository, digest: source.manifestDigest, via: source.via }
+    : { kind: 'input', name: source.name };
+  return `${cosignJson.slice(0, -1)},"source":${JSON.stringify(s)}}`;
 }
 
 /** cosign adds the certificate's Subject and Issuer to `optional` in its json output. */

@@ -14,7 +14,8 @@ import { silentLogger, type Logger } from '../client-options.ts';
 import { DigestVerifier, assertDigest, digestAlgorithm, digestHex, isDigest } from '../digest.ts';
 import { manifestMediaTypeOf, parseManifest, type Descriptor, type RawManifest } from '../manifest.ts';
 import type { LayoutReference } from '../reference.ts';
-import { TagMovedError, type BlobSource, type PutManifestOptions, type Repository } from '../repository.ts';
+import { TagMovedError, type BlobSource, type ListReferrersOptions, type PushReferrerResult, type PutManifestOptions, type ReferrersListing, type Repository } from '../repository.ts';
+import { listLayoutReferrers, pushLayoutReferrer } from './layout-referrers.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { DEFAULT_LOCK_OPTIONS, withFileLock, type LockOptions } from './index-lock.ts';
 import { emptyIndex, findTag, readLayoutIndex, serializeIndex, setTag, tagOf, type LayoutIndex } from './layout-index.ts';
@@ -173,6 +174,14 @@ export class LayoutRepository implements Repository {
       if (actual !== digest) throw new OcisignError('BAD_INPUT', `putting blob ${digest} in ${this.displayName}: its bytes have digest ${actual}`);
       if (verifier.size !== size) throw new OcisignError('BAD_INPUT', `putting blob ${digest} in ${this.displayName}: ${verifier.size} bytes, expected ${size}`);
     });
+  }
+
+  listReferrers(digest: string, options?: ListReferrersOptions): Promise<ReferrersListing> {
+    return listLayoutReferrers(this, digest, options);
+  }
+
+  pushReferrer(manifest: RawManifest, subject: Descriptor): Promise<PushReferrerResult> {
+    return pushLayoutReferrer(this, manifest, subject);
   }
 
   /** Read-modify-write of index.json under the lock; creates the layout when needed. */

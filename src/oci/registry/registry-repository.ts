@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../core/limits.ts';
 import { silentLogger, type RegistryClientOptions } from '../client-options.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
 import type { RegistryReference } from '../reference.ts';
-import type { BlobSource, Repository } from '../repository.ts';
+import type { BlobSource, ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing, Repository } from '../repository.ts';
 import { Authenticator } from './auth.ts';
 import { hasBlob, openBlob, readBlob } from './blob-read.ts';
 import { putBlob } from './blob-write.ts';
@@ -28,6 +28,7 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './manife
 import { DEFAULT_RETRY } from './retry.ts';
 import { RegistrySession } from './session.ts';
 import { listTags } from './tags.ts';
+import { listReferrers, pushReferrer } from './referrers.ts';
 
 export { createDispatcher } from './dispatcher.ts';
 
@@ -84,6 +85,14 @@ export class RegistryRepository implements Repository {
     const mountable = from?.reference.kind === 'registry' && from.reference.registry === this.reference.registry
       && from.reference.repository !== this.reference.repository;
     return putBlob(this.ctx, descriptor, source, mountable ? from.reference.repository : undefined);
+  }
+
+  listReferrers(digest: string, options?: ListReferrersOptions): Promise<ReferrersListing> {
+    return listReferrers(this.ctx, digest, options);
+  }
+
+  pushReferrer(manifest: RawManifest, subject: Descriptor, options?: PushReferrerOptions): Promise<PushReferrerResult> {
+    return pushReferrer(this.ctx, manifest, subject, options);
   }
 }
 

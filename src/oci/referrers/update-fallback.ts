@@ -1,0 +1,195 @@
+/**
+ * Adding one descriptor to a `sha256-<hex>` referrers index without losing anyone else's (distribution spec
+ * "Pushing Manifests with Subject", client side): read (with the ETag) → append → PUT with `If-Match` →
+ * read back. A 412 means another writer got there first: read again and retry. Registries that ignore
+ * `If-Match` (distribution 2.8) are covered by the read-back: when our entry, or any entry we ever saw, is
+ * missing, a concurrent writer replaced the index, so merge (theirs, then the ones they dropped, then ours) and
+ * write again; after a confirmed write, wait and confirm once more, so a writer that read before our write
+ * cannot drop us unseen. A 404 is trusted only once confirmed (read again, and the tag absent from the tag
+ * list): a single 404 of an existing index must never start a fresh one and drop every entry.
+ */
+import { OcisignError, isOcisignError, withContext } from '../../core/errors.ts';
+import type { Logger } from '../client-options.ts';
+import type { Descriptor, RawManifest } from '../manifest.ts';
+import { checkFallbackIndex, serializeFallbackIndex, type FallbackIndex } from './fallback-index.ts';
+
+/** What the update needs of a registry: the tag read with its ETag, a conditional write, the tag list. */
+export interface FallbackTagStore {
+  /** `registry/repo:sha256-<hex>`, for messages. */
+  readonly display: string;
+  /** The manifest the tag names now, or undefined on 404. I/O failures throw. */
+  read(): Promise<{ raw: RawManifest; etag?: string } | undefined>;
+  /** PUT the index under the tag; `conflict` when the registry answered 412 to `If-Match`. */
+  write(index: RawManifest, ifMatch: string | undefined): Promise<'written' | 'conflict'>;
+  /** Whether the tag appears in the repository's tag list (to confirm a 404). */
+  isListed(): Promise<boolean>;
+}
+
+export interface FallbackUpdateOptions {
+  /** Rounds of write + read-back before giving up (default 16). */
+  maxAttempts?: number;
+  /** Confirm after settling (default true; tests of one writer may skip it). */
+  settle?: boolean;
+  /** Largest index written, in bytes. */
+  maxBytes: number;
+  logger?: Logger;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface FallbackUpdateResult {
+  /** Index writes made (0: the entry was already listed). */
+  writes: number;
+  /** Entries in the index when confirmed. */
+  entries: number;
+}
+
+interface IndexState {
+  index: FallbackIndex;
+  /** undefined when the tag is confirmed absent. */
+  etag: string | undefined;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function addToFallbackIndex(
+  store: FallbackTagStore,
+  subjectDigest: string,
+  entry: Descriptor,
+  options: FallbackUpdateOptions,
+): Promise<FallbackUpdateResult> {
+  try {
+    return await new FallbackUpdate(store, subjectDigest, entry, options).run();
+  } catch (err) {
+    throw withContext(`updating the referrers index ${store.display}`, err);
+  }
+}
+
+class FallbackUpdate {
+  /** Every entry seen in any read, by digest, in first-seen order: our writes may drop none of them. */
+  private readonly known = new Map<string, Descriptor>();
+  private writes = 0;
+  private lastWriteMs = 0;
+  private readonly store: FallbackTagStore;
+  private readonly subjectDigest: string;
+  private readonly entry: Descriptor;
+  private readonly options: FallbackUpdateOptions;
+
+  constructor(store: FallbackTagStore, subjectDigest: string, entry: Descriptor, options: FallbackUpdateOptions) {
+    this.store = store;
+    this.subjectDigest = subjectDigest;
+    this.entry = entry;
+    this.options = options;
+  }
+
+  async run(): Promise<FallbackUpdateResult> {
+    const maxAttempts = this.options.maxAttempts ?? 16;
+    let state = await this.read();
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (!this.isComplete(state)) {
+        const outcome = await this.retrying('writing', () => this.write(state));
+        if (outcome === 'conflict') this.options.logger?.debug(`${this.store.display}: 412, another writer changed the index (attempt ${attempt})`);
+        state = await this.read();
+        if (outcome === 'conflict' || !this.isComplete(state)) {
+          if (outcome === 'written') this.options.logger?.debug(`${this.store.display}: another writer replaced the index; merging (attempt ${attempt})`);
+          await this.backoff(attempt);
+          state = await this.read(); // never write from a read older than the backoff
+          continue;
+        }
+      }
+      if (this.writes === 0 || this.options.settle === false) return this.result(state);
+      await (this.options.sleep ?? defaultSleep)(this.settleMs());
+      state = await this.read();
+      if (this.isComplete(state)) return this.result(state);
+      this.options.logger?.debug(`${this.store.display}: an entry went missing after settling; merging (attempt ${attempt})`);
+    }
+    throw new OcisignError('IO', `could not confirm the write after ${maxAttempts} attempts: other writers keep replacing the index`);
+  }
+
+  /** The current index (remembered), an empty one only when the tag is confirmed absent. */
+  private async read(): Promise<IndexState> {
+    for (let round = 1; ; round++) {
+      const found = await this.retrying('reading', () => this.store.read());
+      if (found) {
+        const checked = checkFallbackIndex(found.raw, this.subjectDigest);
+        if (!checked.ok) {
+          throw new OcisignError('IO', `refusing to replace the tag: ${checked.why}; the referrer is stored but not listed`);
+        }
+        if (checked.index.invalid.length > 0) {
+          throw new OcisignError('IO', `refusing to rewrite the index: ${checked.index.invalid[0]}; the referrer is stored but not listed`);
+        }
+        for (const d of checked.index.manifests) if (!this.known.has(d.digest)) this.known.set(d.digest, d);
+        return { index: checked.index, etag: found.etag };
+      }
+      if (await this.confirmAbsent()) return { index: { manifests: [], invalid: [], extra: {} }, etag: undefined };
+      if (round >= 5) throw new OcisignError('IO', 'the tag is listed but reading it keeps answering 404');
+      this.options.logger?.debug(`${this.store.display}: 404 but the tag is listed; reading again`);
+      await this.backoff(round);
+    }
+  }
+
+  /** A 404 again after a short pause, and the tag not in the tag list. */
+  private async confirmAbsent(): Promise<boolean> {
+    await (this.options.sleep ?? defaultSleep)(20 + this.random() * 40);
+    if (await this.retrying('reading', () => this.store.read())) return false;
+    return !(await this.retrying('listing tags', () => this.store.isListed()));
+  }
+
+  private isComplete(state: IndexState): boolean {
+    const present = new Set(state.index.manifests.map((d) => d.digest));
+    if (!present.has(this.entry.digest)) return false;
+    for (const digest of this.known.keys()) if (!present.has(digest)) return false;
+    return true;
+  }
+
+  private async write(state: IndexState): Promise<'written' | 'conflict'> {
+    const started = performance.now();
+    const manifests = [...state.index.manifests];
+    const present = new Set(manifests.map((d) => d.digest));
+    for (const [digest, d] of this.known) if (!present.has(digest)) (manifests.push(d), present.add(digest));
+    if (!present.has(this.entry.digest)) manifests.push(this.entry);
+    const index = serializeFallbackIndex(manifests, state.index.extra);
+    if (index.bytes.byteLength > this.options.maxBytes) {
+      throw new OcisignError('BAD_INPUT', `refusing to write a ${index.bytes.byteLength}-byte index (${manifests.length} referrers), more than the limit of ${this.options.maxBytes} bytes`);
+    }
+    const outcome = await this.store.write(index, state.etag);
+    if (outcome === 'written') {
+      this.writes++;
+      this.lastWriteMs = performance.now() - started;
+    }
+    return outcome;
+  }
+
+  /** Registries fail transiently under concurrent writers (distribution 2.8 answers 500 mid-rewrite): retry I/O errors. */
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const tries = Math.min(this.options.maxAttempts ?? 16, 6);
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isOcisignError(err, 'IO') || i >= tries) throw err;
+        this.options.logger?.debug(`${this.store.display}: ${what} failed (${err.message}); retrying`);
+        await this.backoff(i);
+      }
+    }
+  }
+
+  /** Long enough for a writer that read before our write to have written after it (twice our own write time). */
+  private settleMs(): number {
+    const base = Math.min(500, Math.max(15, 2 * this.lastWriteMs));
+    return base + this.random() * base;
+  }
+
+  private async backoff(attempt: number): Promise<void> {
+    const cap = Math.min(1000, 10 * 2 ** attempt);
+    await (this.options.sleep ?? defaultSleep)(this.random() * cap);
+  }
+
+  private random(): number {
+    return (this.options.random ?? Math.random)();
+  }
+
+  private result(state: IndexState): FallbackUpdateResult {
+    return { writes: this.writes, entries: state.index.manifests.length };
+  }
+}

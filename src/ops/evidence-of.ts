@@ -101,9 +101,9 @@ export type Checked<T> =
   | { ok: false; origin: Origin; reason: string; noCertificate: boolean };
 
 /** Authenticate, then the claims `claims` checks; a failure at any step is a reason. */
-export function checkCandidate<T>(c: Candidate, trust: TrustPolicy, claims: (e: Evidence) => { ok: true; value: T } | { ok: false; reason: string }): Checked<T> {
+export async function checkCandidate<T>(c: Candidate, trust: TrustPolicy, claims: (e: Evidence) => { ok: true; value: T } | { ok: false; reason: string }): Promise<Checked<T>> {
   if ('problem' in c) return { ok: false, origin: c.origin, reason: c.problem, noCertificate: false };
-  const who = authenticate(c.evidence, trust);
+  const who = await authenticate(c.evidence, trust);
   if (!who.ok) return { ok: false, origin: c.origin, reason: who.reason, noCertificate: who.noCertificate };
   const checked = claims(c.evidence);
   if (!checked.ok) return { ok: false, origin: c.origin, reason: checked.reason, noCertificate: false };

@@ -74,8 +74,9 @@ export async function verifyAttestations(target: ImageTarget, options: VerifyAtt
   const trust = await trustPolicyFor(options, candidates);
   const result: VerifiedAttestations = { name: target.name, digest: found.digest, verified: [], rejected: [], typesFound: [] };
   let noCertificate = 0;
+  const checks = await Promise.all(candidates.map((c) => checkCandidate(c, trust, (e) => checkAttestationClaims(e, found.digest))));
   candidates.forEach((c, index) => {
-    const checked = checkCandidate(c, trust, (e) => checkAttestationClaims(e, found.digest));
+    const checked = checks[index]!;
     if (checked.ok) {
       const signer = certificateSigner(checked.signer);
       result.verified.push({

@@ -92,8 +92,9 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   const expect = { digest: found.digest, dockerReference: target.dockerReference, annotations: options.annotations, checkDockerReference: options.checkDockerReference };
   const result: VerifiedImage = { name: target.name, digest: found.digest, verified: [], rejected: [] };
   let noCertificate = 0;
+  const checks = await Promise.all(signatures.map((c) => checkCandidate(c, trust, (e) => checkSignatureClaims(e, expect))));
   signatures.forEach((c, index) => {
-    const checked = checkCandidate(c, trust, (e) => checkSignatureClaims(e, expect));
+    const checked = checks[index]!;
     if (checked.ok) {
       const signer = certificateSigner(checked.signer);
       const e = checked.evidence;

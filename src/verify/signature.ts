@@ -7,6 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SignedEntity } from '@sigstore/verify';
+import { preAuthEncoding } from '../attest/envelope.ts';
+import type { Evidence } from './evidence.ts';
 import { KeyVerifier } from '../sign/key-signer.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { verifyOverSha256Digest } from './signature-over-digest.ts';
@@ -41,4 +43,35 @@ export function withSignatureCheck(
       }
     },
   };
+}
+
+/** The signature bytes of the evidence (a DSSE envelope's first signature: evidence carries one each). */
+export function signatureBytes(e: Evidence): Buffer {
+  const c = e.bundle.content;
+  return c.$case === 'dsseEnvelope' ? (c.dsseEnvelope.signatures[0]?.sig ?? Buffer.alloc(0)) : c.messageSignature.signature;
+}
+
+/** The bytes the signature covers: the artifact (message signature) or the DSSE PAE. */
+export function signedBytes(e: Evidence): Uint8Array | undefined {
+  if (e.bundle.content.$case === 'dsseEnvelope') {
+    const env = e.bundle.content.dsseEnvelope;
+    return preAuthEncoding(env.payloadType, env.payload);
+  }
+  return e.artifact;
+}
+
+/** The signature step on its own: does the evidence's signature verify with `key` (through `verifier` when given)? */
+export function verifySignature(e: Evidence, key: KeyObject, verifier?: Verifier): boolean {
+  const signature = signatureBytes(e);
+  if (signature.length === 0) return false;
+  const data = signedBytes(e);
+  if (data === undefined) {
+    const c = e.bundle.content;
+    return c.$case === 'messageSignature' && c.messageSignature.messageDigest.algorithm === 1 && verifyOverSha256Digest(key, c.messageSignature.messageDigest.digest, signature);
+  }
+  try {
+    return (verifier ?? new KeyVerifier(key)).verify(data, signature);
+  } catch {
+    return false;
+  }
 }

@@ -73,12 +73,12 @@ interface AttestationCheck {
 }
 
 /** One `.att` layer through the pipeline: evidence (one per envelope signature), authenticate, claims. */
-function verifyAttestationLayer(layer: { mediaType: string; envelope: Uint8Array; annotations: Record<string, string> }, check: AttestationCheck): { ok: true; statement: Statement } | { ok: false; reason: string } {
+async function verifyAttestationLayer(layer: { mediaType: string; envelope: Uint8Array; annotations: Record<string, string> }, check: AttestationCheck): Promise<{ ok: true; statement: Statement } | { ok: false; reason: string }> {
   const evidence = evidenceFromAttestationLayer(layer, { kind: 'input', name: 'layer' });
   if (!evidence.ok) return evidence;
   let reason = 'no signature';
   for (const e of evidence.value) {
-    const who = authenticate(e, { keys: check.verifiers, identities: [], ignoreTlog: check.ignoreTlog, ignoreSct: false });
+    const who = await authenticate(e, { keys: check.verifiers, identities: [], ignoreTlog: check.ignoreTlog, ignoreSct: false });
     if (!who.ok) {
       reason = who.reason;
       continue;
@@ -96,7 +96,7 @@ test('envelope: cosign JSON shape, PAE signature verifies, tampering is a reason
   const text = new TextDecoder().decode(envelope);
   assert.match(text, /^\{"payloadType":"application\/vnd\.in-toto\+json","payload":"[A-Za-z0-9+/=]+","signatures":\[\{"keyid":"","sig":"[A-Za-z0-9+/=]+"\}\]\}$/);
   const check = { digest: DIGEST, verifiers: [verifier], ignoreTlog: true };
-  const ok = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, check);
+  const ok = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, check);
   assert.ok(ok.ok);
   assert.equal(ok.statement.predicateType, 'https://cyclonedx.org/bom');
 
@@ -108,21 +108,21 @@ test('envelope: cosign JSON shape, PAE signature verifies, tampering is a reason
     ['no signature', { ...env, signatures: [] }, /no signature/],
   ];
   for (const [what, e, reason] of cases) {
-    const v = verifyAttestationLayer({ mediaType: DSSE, envelope: enc(JSON.stringify(e)), annotations: {} }, check);
+    const v = await verifyAttestationLayer({ mediaType: DSSE, envelope: enc(JSON.stringify(e)), annotations: {} }, check);
     assert.ok(!v.ok, what);
     assert.match(v.reason, reason, what);
   }
   const statement = Buffer.from(env.payload, 'base64');
   const signedJson = formatEnvelope('application/json', statement, await signer.sign(preAuthEncoding('application/json', statement)));
-  const notInToto = verifyAttestationLayer({ mediaType: DSSE, envelope: signedJson, annotations: {} }, check);
+  const notInToto = await verifyAttestationLayer({ mediaType: DSSE, envelope: signedJson, annotations: {} }, check);
   assert.ok(!notInToto.ok && /payloadType "application\/json" is not application\/vnd\.in-toto\+json/.test(notInToto.reason), 'a signed envelope of another payload type');
-  const unknown = verifyAttestationLayer({ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', envelope, annotations: {} }, check);
+  const unknown = await verifyAttestationLayer({ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', envelope, annotations: {} }, check);
   assert.ok(!unknown.ok && /unknown layer media type application\/vnd\.dev\.cosign\.simplesigning/.test(unknown.reason));
-  const other = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, digest: OTHER });
+  const other = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, digest: OTHER });
   assert.ok(!other.ok && /subject names sha256:abab.*not the image digest sha256:cdcd/.test(other.reason));
-  const wrongKey = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, verifiers: [keyPair().verifier] });
+  const wrongKey = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, verifiers: [keyPair().verifier] });
   assert.ok(!wrongKey.ok && /does not verify with the public key/.test(wrongKey.reason));
-  const tlog = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, ignoreTlog: false });
+  const tlog = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, ignoreTlog: false });
   assert.ok(!tlog.ok && /--insecure-ignore-tlog/.test(tlog.reason));
 });
 
@@ -141,11 +141,11 @@ if (!INTEROP_PRESENT) {
     assert.ok(dsseCases.length > 0, 'cases.json has DSSE cases');
     let ran = 0;
     for (const c of dsseCases) {
-      await t.test(`${c.name} → ${c.expected}`, () => {
+      await t.test(`${c.name} → ${c.expected}`, async () => {
         const envelope = interopBytes(c.files[0]!);
         const digest = `sha256:${createHash('sha256').update(interopBytes(c.files[1]!)).digest('hex')}`;
         const verifiers = c.trust.publicKeys!.map((k) => KeyVerifier.fromPem(interopText(k), k));
-        const verdict = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, ignoreTlog: true });
+        const verdict = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, ignoreTlog: true });
         // The vectors are SLSA v0.2 statements; a "custom" expectation checks the type filter as cosign does.
         const wantType = c.trust.predicateType?.startsWith('custom') ? predicateTypeUri('custom') : predicateTypeUri('slsaprovenance');
         const valid = verdict.ok && verdict.statement.predicateType === wantType;

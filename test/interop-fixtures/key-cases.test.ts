@@ -113,31 +113,31 @@ function payloadDigest(payload: Uint8Array): string {
 }
 
 /** One `.sig` layer through the pipeline with the trust `verifyImage` would use (no image: its own digest). */
-function verifyLayer(layer: { mediaType: string; payload: Uint8Array; annotations: Record<string, string> }, c: InteropCase, digest: string): string {
+async function verifyLayer(layer: { mediaType: string; payload: Uint8Array; annotations: Record<string, string> }, c: InteropCase, digest: string): Promise<string> {
   const e = evidenceFromSignatureLayer(layer, { kind: 'input', name: c.name });
   if (!e.ok) return e.reason;
   const root = rekorRootOf(c);
   const trust: TrustPolicy = { keys: verifiersOf(c), identities: [], ignoreTlog: root === undefined, ignoreSct: false, ...(root ? { root } : {}) };
-  const who = authenticate(e.value, trust);
+  const who = await authenticate(e.value, trust);
   if (!who.ok) return who.reason;
   const claims = checkSignatureClaims(e.value, { digest, dockerReference: '' });
   return claims.ok ? 'ok' : claims.reason;
 }
 
 /** sigstore-rs extracted `.sig` layer parts (payload, signature, optional Rekor bundle): no manifest bytes ship. */
-function verifyExtractedLayer(c: InteropCase): Outcome {
+async function verifyExtractedLayer(c: InteropCase): Promise<Outcome> {
   const file = (suffix: string) => c.files.find((f) => f.endsWith(suffix));
   const payloadFile = file('.payload.json')!;
   const annotations: Record<string, string> = { [CosignAnnotation.Signature]: interopText(file('.signature.b64')!).trim() };
   const bundle = c.files.find((f) => /rekor-bundle[^/]*\.json$/.test(f));
   if (bundle) annotations[BUNDLE] = interopText(bundle);
   const layer = { mediaType: CosignMediaType.SimpleSigning, payload: interopBytes(payloadFile), annotations };
-  const reason = verifyLayer(layer, c, c.manifestDigest ?? payloadDigest(layer.payload));
+  const reason = await verifyLayer(layer, c, c.manifestDigest ?? payloadDigest(layer.payload));
   return { valid: reason === 'ok', perFile: new Map([[basename(payloadFile), reason]]), reason };
 }
 
 /** Valid ECDSA signatures over "&" and "{}": the crypto verifies (the case's `valid`), but no image accepts them. */
-function rawBlobVectors(c: InteropCase): Outcome {
+async function rawBlobVectors(c: InteropCase): Promise<Outcome> {
   const doc = JSON.parse(interopText(c.files[0]!)) as { vectors: { payload_utf8: string; signature_b64: string }[] };
   const verifiers = verifiersOf(c);
   assert.ok(doc.vectors.length >= 2);
@@ -146,7 +146,7 @@ function rawBlobVectors(c: InteropCase): Outcome {
     const payload = new TextEncoder().encode(v.payload_utf8);
     if (!verifiers[0]!.verify(payload, Buffer.from(v.signature_b64, 'base64'))) failures.push(`crypto of ${v.payload_utf8}`);
     if (verifiers[0]!.verify(new TextEncoder().encode(`${v.payload_utf8} `), Buffer.from(v.signature_b64, 'base64'))) failures.push(`${v.payload_utf8} + space verified`);
-    const asImage = verifyLayer({ mediaType: CosignMediaType.SimpleSigning, payload, annotations: { [CosignAnnotation.Signature]: v.signature_b64 } }, { ...c, trust: { ...c.trust, rekorPublicKeys: undefined } }, `sha256:${'0'.repeat(64)}`);
+    const asImage = await verifyLayer({ mediaType: CosignMediaType.SimpleSigning, payload, annotations: { [CosignAnnotation.Signature]: v.signature_b64 } }, { ...c, trust: { ...c.trust, rekorPublicKeys: undefined } }, `sha256:${'0'.repeat(64)}`);
     if (asImage === 'ok') failures.push(`${v.payload_utf8} passed as an image signature`);
   }
   return { valid: failures.length === 0, perFile: new Map(), reason: failures.join('; ') || 'ok' };

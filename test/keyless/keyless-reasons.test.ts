@@ -53,16 +53,16 @@ function checkFor(mock: SigstoreMock, trustedRoot: Record<string, unknown> = moc
 }
 
 /** One keyless `.sig` layer through the pipeline: evidence, authenticate, claims. */
-function verifyKeylessLayer(layer: AttachmentLayer, trust: TrustPolicy): { ok: true } | { ok: false; reason: string; noCertificate: boolean } {
+async function verifyKeylessLayer(layer: AttachmentLayer, trust: TrustPolicy): Promise<{ ok: true } | { ok: false; reason: string; noCertificate: boolean }> {
   const e = evidenceFromSignatureLayer({ mediaType: layer.descriptor.mediaType, payload: layer.payload!, annotations: layer.annotations }, { kind: 'input', name: 'layer' });
   if (!e.ok) return { ok: false, reason: e.reason, noCertificate: false };
-  const who = authenticate(e.value, trust);
+  const who = await authenticate(e.value, trust);
   if (!who.ok) return who;
   const claims = checkSignatureClaims(e.value, { digest: DIGEST, dockerReference: '127.0.0.1:5000/app' });
   return claims.ok ? { ok: true } : { ok: false, reason: claims.reason, noCertificate: false };
 }
 
-function reason(v: ReturnType<typeof verifyKeylessLayer>): string {
+function reason(v: Awaited<ReturnType<typeof verifyKeylessLayer>>): string {
   assert.equal(v.ok, false, 'expected a failure');
   return v.ok ? '' : v.reason;
 }
@@ -79,28 +79,28 @@ test('keyless layer reasons: SET moved, bundle of another signature, unknown roo
   const a = await signLayer(mock, dispatcher);
   const b = await signLayer(mock, dispatcher);
   const check = checkFor(mock);
-  const ok = verifyKeylessLayer(a, check);
+  const ok = await verifyKeylessLayer(a, check);
   assert.equal(ok.ok, true, ok.ok ? '' : ok.reason);
 
   // b's (valid) SET and entry on a's signature: the entry records another signature
   const foreign = withAnnotations(a, { [CosignAnnotation.Bundle]: b.annotations[CosignAnnotation.Bundle] });
-  assert.match(reason(verifyKeylessLayer(foreign, check)), /^transparency log entry: signature mismatch/);
+  assert.match(reason(await verifyKeylessLayer(foreign, check)), /^transparency log entry: signature mismatch/);
 
   // a's SET over b's entry body: the SET no longer verifies
   const bundleA = JSON.parse(a.annotations[CosignAnnotation.Bundle]!);
   const bundleB = JSON.parse(b.annotations[CosignAnnotation.Bundle]!);
   const moved = { ...bundleA, Payload: { ...bundleA.Payload, body: bundleB.Payload.body } };
-  assert.match(reason(verifyKeylessLayer(withAnnotations(a, { [CosignAnnotation.Bundle]: JSON.stringify(moved) }), check)), /^transparency log entry: inclusion promise could not be verified/);
+  assert.match(reason(await verifyKeylessLayer(withAnnotations(a, { [CosignAnnotation.Bundle]: JSON.stringify(moved) }), check)), /^transparency log entry: inclusion promise could not be verified/);
 
   // the right Rekor and CT keys, but another Fulcio root
   const otherCa = { ...mock.trustedRoot, certificateAuthorities: other.trustedRoot.certificateAuthorities };
-  const unknownRoot = reason(verifyKeylessLayer(a, checkFor(mock, otherCa)));
+  const unknownRoot = reason(await verifyKeylessLayer(a, checkFor(mock, otherCa)));
   assert.match(unknownRoot, /^certificate: Failed to verify certificate chain/);
 
   // another deployment's trust root altogether: the SET names an unknown log
-  assert.match(reason(verifyKeylessLayer(a, checkFor(other))), /^transparency log entry: unknown Rekor log [0-9a-f]{64}$/);
+  assert.match(reason(await verifyKeylessLayer(a, checkFor(other))), /^transparency log entry: unknown Rekor log [0-9a-f]{64}$/);
 
-  const bare = verifyKeylessLayer(withAnnotations(a, { [CosignAnnotation.Certificate]: undefined, [CosignAnnotation.Chain]: undefined }), check);
+  const bare = await verifyKeylessLayer(withAnnotations(a, { [CosignAnnotation.Certificate]: undefined, [CosignAnnotation.Chain]: undefined }), check);
   assert.equal(bare.ok, false);
   assert.equal(!bare.ok && bare.noCertificate, true);
 });
@@ -113,6 +113,6 @@ test('keyless layer reason: certificate expired at the entry integratedTime', as
     await mock.stop();
   });
   const layer = await signLayer(mock, dispatcher);
-  const expired = reason(verifyKeylessLayer(layer, checkFor(mock)));
+  const expired = reason(await verifyKeylessLayer(layer, checkFor(mock)));
   assert.match(expired, /^certificate: Failed to verify certificate chain: certificate is not valid or expired at the specified date/);
 });

@@ -43,11 +43,11 @@ function expectedDigest(c: InteropCase): string | undefined {
   return artifact ? sha256(fixture(artifact)) : undefined;
 }
 
-export function runBundleCase(c: InteropCase, root = trustFor(c.trust)): { valid: boolean; reason: string; setAside?: number } {
+export async function runBundleCase(c: InteropCase, root = trustFor(c.trust)): Promise<{ valid: boolean; reason: string; setAside?: number }> {
   const artifact = artifactFile(c);
   const e = evidenceFromBundle(fixture(bundleFile(c)), { kind: 'input', name: c.name }, artifact ? fixture(artifact) : undefined);
   if (!e.ok) return { valid: false, reason: e.reason };
-  const who = authenticate(e.value, trustOf(c, root));
+  const who = await authenticate(e.value, trustOf(c, root));
   if (!who.ok) return { valid: false, reason: who.reason };
   const digest = expectedDigest(c);
   if (digest !== undefined) {
@@ -72,10 +72,10 @@ if (!INTEROP_PRESENT) {
     assert.ok(cases.length > 0, 'cases.json has bundle cases');
     let ran = 0;
     for (const c of cases) {
-      await t.test(`${c.name} → ${c.expected}`, () => {
+      await t.test(`${c.name} → ${c.expected}`, async () => {
         let outcome: { valid: boolean; reason: string };
         try {
-          outcome = runBundleCase(c);
+          outcome = await runBundleCase(c);
         } catch (err) {
           outcome = { valid: false, reason: `refused: ${(err as Error).message}` }; // malformed key or trusted root
         }
@@ -89,21 +89,21 @@ if (!INTEROP_PRESENT) {
   test('RFC 3161 timestamps and a trusted root without a TSA', async (t) => {
     const c = cases.find((x) => x.name === RS_V3);
     assert.ok(c, `${RS_V3} in cases.json`);
-    await t.test('root without a TSA: the timestamp is set aside, the SET integrated time is the observation', () => {
-      const r = runBundleCase(c);
+    await t.test('root without a TSA: the timestamp is set aside, the SET integrated time is the observation', async () => {
+      const r = await runBundleCase(c);
       assert.ok(r.valid, r.reason);
       assert.equal(r.setAside, 1);
     });
-    await t.test('root holding the TSA that signed it: the timestamp is checked and counted', () => {
-      const r = runBundleCase(c, trustFor({ ...c.trust, trustedRoot: SJS_PROD_ROOT }));
+    await t.test('root holding the TSA that signed it: the timestamp is checked and counted', async () => {
+      const r = await runBundleCase(c, trustFor({ ...c.trust, trustedRoot: SJS_PROD_ROOT }));
       assert.ok(r.valid, r.reason);
       assert.equal(r.setAside, 0);
     });
-    await t.test('root with another TSA only: the timestamp must verify, and does not', () => {
+    await t.test('root with another TSA only: the timestamp must verify, and does not', async () => {
       const root = trustFor({ ...c.trust, trustedRoot: SJS_PROD_ROOT });
       const other = trustFor({ trustedRoot: 'sigstore-conformance/test/assets/bundle-verify/rekor2-happy-path/trusted_root.json' });
       assert.ok(other.timestampAuthorities.length > 0);
-      const r = runBundleCase(c, { ...root, proto: undefined, timestampAuthorities: other.timestampAuthorities });
+      const r = await runBundleCase(c, { ...root, proto: undefined, timestampAuthorities: other.timestampAuthorities });
       assert.ok(!r.valid);
       assert.match(r.reason, /timestamp/);
     });

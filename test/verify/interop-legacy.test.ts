@@ -15,6 +15,7 @@ import { casesOf, ranLine } from '../helpers/interop-cases.ts';
 import { ABSENT_REASON, fixture, fixtureText, identitiesFor, INTEROP_PRESENT, readDirSignature, trustFor, type InteropCase } from './interop.ts';
 
 type Outcome = { valid: boolean; reasons: string[] };
+type Pending = Promise<Outcome>;
 type Layer = ReturnType<typeof readDirSignature>;
 
 const BUNDLE = 'dev.sigstore.cosign/bundle';
@@ -29,19 +30,24 @@ function trustOf(c: InteropCase, extra: Partial<TrustPolicy> = {}, identities: C
 }
 
 /** cosign's image rule: at least one layer verifies and its payload names the image's manifest digest. */
-function verifyImage(c: InteropCase, layers: Layer[], trust: TrustPolicy): Outcome {
+async function verifyImage(c: InteropCase, layers: Layer[], trust: TrustPolicy): Pending {
   const manifest = c.files.find((f) => f.endsWith('/manifest.json'));
   const digest = manifest ? `sha256:${createHash('sha256').update(fixture(manifest)).digest('hex')}` : 'sha256:none';
   const reasons: string[] = [];
-  layers.forEach((layer, i) => {
+  for (const [i, layer] of layers.entries()) {
     const e = evidenceFromSignatureLayer(layer, { kind: 'input', name: `signature-${i + 1}` });
-    if (!e.ok) return void reasons.push(e.reason);
-    const who = authenticate(e.value, trust);
-    if (!who.ok) return void reasons.push(who.reason);
+    if (!e.ok) {
+      reasons.push(e.reason);
+      continue;
+    }
+    const who = await authenticate(e.value, trust);
+    if (!who.ok) {
+      reasons.push(who.reason);
+      continue;
+    }
     const claims = checkSignatureClaims(e.value, { digest, dockerReference: 'unused' });
-    if (!claims.ok) return void reasons.push(claims.reason);
-    reasons.push('ok');
-  });
+    reasons.push(claims.ok ? 'ok' : claims.reason);
+  }
   return { valid: reasons.includes('ok'), reasons };
 }
 
@@ -57,17 +63,17 @@ function withoutAnnotation(layers: Layer[], key: string): Layer[] {
   });
 }
 
-const keyless = (c: InteropCase): Outcome => verifyImage(c, dirLayers(c), trustOf(c));
+const keyless = (c: InteropCase): Pending => verifyImage(c, dirLayers(c), trustOf(c));
 
 /** One layer, authenticated only (the component vectors name no image). */
-function layerOutcome(layer: Layer, trust: TrustPolicy): Outcome {
+async function layerOutcome(layer: Layer, trust: TrustPolicy): Pending {
   const e = evidenceFromSignatureLayer(layer, { kind: 'input', name: 'layer' });
   if (!e.ok) return { valid: false, reasons: [e.reason] };
-  const who = authenticate(e.value, trust);
+  const who = await authenticate(e.value, trust);
   return { valid: who.ok, reasons: who.ok ? [] : [who.reason] };
 }
 
-const HANDLERS: Record<string, (c: InteropCase) => Outcome> = {
+const HANDLERS: Record<string, (c: InteropCase) => Pending> = {
   'ci-fulcio-rekor-valid': keyless,
   'ci-fulcio-rekor-valid-with-production-trusted-root': keyless,
   'ci-fulcio-wrong-email': keyless,
@@ -123,17 +129,17 @@ function setUnitTrust(c: InteropCase, extra: Partial<TrustPolicy> = {}): TrustPo
   return { keys: [], identities, root: trustFor(withRoots), ignoreTlog: false, ignoreSct: true, ...extra };
 }
 
-function setUnit(c: InteropCase, payload: Buffer): Outcome {
+function setUnit(c: InteropCase, payload: Buffer): Pending {
   return layerOutcome(setUnitLayer(payload), setUnitTrust(c));
 }
 
 /** The certificate checked at times outside its validity (the clock, with no log entry to give the time). */
-function wrongTime(c: InteropCase): Outcome {
+async function wrongTime(c: InteropCase): Pending {
   const payload = fixture('containers-image/signature/fixtures/rekor-payload');
   const at = (iso: string) => layerOutcome(setUnitLayer(payload, false), setUnitTrust(c, { ignoreTlog: true, now: new Date(iso) }));
-  assert.equal(at('2022-12-12T18:48:19Z').valid, true, 'valid at integratedTime 1670870899');
-  const before = at('2022-12-12T18:48:17Z');
-  const after = at('2022-12-12T18:58:19Z');
+  assert.equal((await at('2022-12-12T18:48:19Z')).valid, true, 'valid at integratedTime 1670870899');
+  const before = await at('2022-12-12T18:48:17Z');
+  const after = await at('2022-12-12T18:58:19Z');
   return { valid: before.valid || after.valid, reasons: [...before.reasons, ...after.reasons] };
 }
 
@@ -141,7 +147,7 @@ function wrongTime(c: InteropCase): Outcome {
  * cosign sign-blob --bundle (`{base64Signature, cert, rekorBundle}`): a message signature over a blob
  * known only by its digest (the case's artifactDigest), as one bundle through the pipeline.
  */
-function signBlobBundle(c: InteropCase): Outcome {
+async function signBlobBundle(c: InteropCase): Pending {
   const blob = JSON.parse(fixtureText(c.files[0]!)) as { base64Signature: string; cert: string; rekorBundle: { SignedEntryTimestamp: string; Payload: { body: string; integratedTime: number; logIndex: number; logID: string } } };
   const p = blob.rekorBundle.Payload;
   const body = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')) as { kind: string; apiVersion: string };
@@ -165,7 +171,7 @@ function signBlobBundle(c: InteropCase): Outcome {
   };
   const e = evidenceFromBundleJson(json, { kind: 'input', name: c.name });
   if (!e.ok) return { valid: false, reasons: [e.reason] };
-  const who = authenticate(e.value, trustOf(c));
+  const who = await authenticate(e.value, trustOf(c));
   return { valid: who.ok, reasons: who.ok ? [] : [who.reason] };
 }
 
@@ -179,10 +185,10 @@ if (!INTEROP_PRESENT) {
     assert.deepEqual(Object.keys(HANDLERS).filter((n) => !cases.some((c) => c.name === n)), [], 'every handler is for a case this suite owns');
     let ran = 0;
     for (const c of cases) {
-      await t.test(`${c.name} → ${c.expected}`, () => {
+      await t.test(`${c.name} → ${c.expected}`, async () => {
         const handler = HANDLERS[c.name];
         assert.ok(handler, `${c.name} is a legacy keyless case with no handler here`);
-        const outcome = handler(c);
+        const outcome = await handler(c);
         assert.equal(outcome.valid ? 'valid' : 'invalid', c.expected, `${c.reason} — got reasons: ${outcome.reasons.join(' | ')}`);
       });
       ran += 1;

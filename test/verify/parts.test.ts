@@ -25,7 +25,7 @@ interface LayerPolicy {
 }
 
 /** One `.sig` layer through the pipeline's evidence and authenticate steps. */
-function verifySignatureLayer(layer: SignatureLayer, root: TrustedRoot, policy: LayerPolicy): Authenticated {
+async function verifySignatureLayer(layer: SignatureLayer, root: TrustedRoot, policy: LayerPolicy): Promise<Authenticated> {
   const e = evidenceFromSignatureLayer(layer, { kind: 'input', name: 'layer' });
   if (!e.ok) return { ok: false, reason: e.reason, noCertificate: false };
   return authenticate(e.value, {
@@ -49,7 +49,7 @@ function prodRoot(): TrustedRoot {
 
 const mitr = () => [compileIdentityPolicy({ subject: 'mitr@redhat.com', issuer: 'https://github.com/login/oauth' })];
 
-test('trusted root: production root parses with Rekor log IDs and windows', (t) => {
+test('trusted root: production root parses with Rekor log IDs and windows', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const root = prodRoot();
   assert.equal(root.tlogs[0]!.logId.toString('hex'), 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d');
@@ -59,7 +59,7 @@ test('trusted root: production root parses with Rekor log IDs and windows', (t) 
   assert.ok(root.proto, 'keeps the protobuf form for @sigstore/verify');
 });
 
-test('trusted root: wrong media type, bad JSON and a tlog without validFor.start are BAD_INPUT', (t) => {
+test('trusted root: wrong media type, bad JSON and a tlog without validFor.start are BAD_INPUT', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const bad = (bytes: Buffer, re: RegExp) =>
     assert.throws(() => parseTrustedRoot(bytes, 'x.json'), (e) => isOcisignError(e, 'BAD_INPUT') && re.test(e.message));
@@ -82,39 +82,39 @@ test('trusted root: TUF without network fails with IO naming the mirror and --tr
   }
 });
 
-test('keyless layer: verified signer, identity and integratedTime', (t) => {
+test('keyless layer: verified signer, identity and integratedTime', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
-  const r = verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr() });
+  const r = await verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr() });
   assert.ok(r.ok, r.ok ? '' : r.reason);
   assert.equal(r.signer.kind, 'certificate');
   assert.deepEqual(r.signer.kind === 'certificate' && r.signer.identity.sans.email, ['mitr@redhat.com']);
   assert.equal(r.signer.kind === 'certificate' && r.signer.identity.issuer, 'https://github.com/login/oauth');
   // the certificate (valid 20:51:31–21:01:31Z) is checked at the SET's integratedTime: a clock outside it fails
-  const late = verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr(), ignoreTlog: true, now: new Date('2023-01-20T21:30:00Z') });
+  const late = await verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr(), ignoreTlog: true, now: new Date('2023-01-20T21:30:00Z') });
   assert.match(late.ok ? '' : late.reason, /^certificate: /);
 });
 
-test('keyless layer: no certificate gives code NO_CERTIFICATE (exit 13)', (t) => {
+test('keyless layer: no certificate gives code NO_CERTIFICATE (exit 13)', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const layer = readDirSignature(KEYLESS);
   delete layer.annotations['dev.sigstore.cosign/certificate'];
-  const r = verifySignatureLayer(layer, prodRoot(), { identities: mitr() });
+  const r = await verifySignatureLayer(layer, prodRoot(), { identities: mitr() });
   assert.deepEqual(r, { ok: false, noCertificate: true, reason: 'no certificate found on signature' });
 });
 
-test('SET moved: a changed integratedTime or logIndex no longer verifies', (t) => {
+test('SET moved: a changed integratedTime or logIndex no longer verifies', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const text = readDirSignature(KEYLESS).annotations[BUNDLE]!;
   for (const field of ['integratedTime', 'logIndex'] as const) {
     const moved = JSON.parse(text);
     moved.Payload[field] += 1;
-    const r = verifySignatureLayer({ ...readDirSignature(KEYLESS), annotations: { ...readDirSignature(KEYLESS).annotations, [BUNDLE]: JSON.stringify(moved) } }, prodRoot(), { identities: mitr() });
+    const r = await verifySignatureLayer({ ...readDirSignature(KEYLESS), annotations: { ...readDirSignature(KEYLESS).annotations, [BUNDLE]: JSON.stringify(moved) } }, prodRoot(), { identities: mitr() });
     assert.equal(r.ok, false);
     assert.match(r.ok ? '' : r.reason, /^transparency log entry: inclusion promise could not be verified/);
   }
 });
 
-test('Rekor: a log key outside its validity window at integratedTime is refused', (t) => {
+test('Rekor: a log key outside its validity window at integratedTime is refused', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const root = prodRoot();
   const bundle = parseRekorBundle(readDirSignature(KEYLESS).annotations[BUNDLE]!);
@@ -124,7 +124,7 @@ test('Rekor: a log key outside its validity window at integratedTime is refused'
   assert.equal(r.ok ? '' : r.reason, 'Rekor log c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d key is not valid at integratedTime 2023-01-20T20:51:33.000Z');
 });
 
-test('Rekor: entry for another payload or another key is refused with its own reason', (t) => {
+test('Rekor: entry for another payload or another key is refused with its own reason', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const layer = readDirSignature(KEY_REKOR);
   const bundle = parseRekorBundle(layer.annotations[BUNDLE]!);
@@ -148,33 +148,33 @@ test('Rekor: malformed bundles are reasons, not exceptions', () => {
   });
 });
 
-test('keyless with --insecure-ignore-tlog: no observed time, so the expired certificate fails at now', (t) => {
+test('keyless with --insecure-ignore-tlog: no observed time, so the expired certificate fails at now', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
-  const r = verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr(), ignoreTlog: true, now: new Date('2025-01-01T00:00:00Z') });
+  const r = await verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { identities: mitr(), ignoreTlog: true, now: new Date('2025-01-01T00:00:00Z') });
   assert.match(r.ok ? '' : r.reason, /^certificate: Failed to verify certificate chain: certificate is not valid or expired/);
 });
 
-test('SCT: verifies against the production CT logs, fails against other keys, skipped with --insecure-ignore-sct', (t) => {
+test('SCT: verifies against the production CT logs, fails against other keys, skipped with --insecure-ignore-sct', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const layer = readDirSignature(KEYLESS);
   const root = prodRoot();
-  const good = verifySignatureLayer(layer, root, { identities: mitr() });
+  const good = await verifySignatureLayer(layer, root, { identities: mitr() });
   assert.ok(good.ok, good.ok ? '' : good.reason);
   const wrongLogs = { ...root, proto: undefined, ctlogs: root.tlogs };
-  const r = verifySignatureLayer(layer, wrongLogs, { identities: mitr() });
+  const r = await verifySignatureLayer(layer, wrongLogs, { identities: mitr() });
   assert.match(r.ok ? '' : r.reason, /^certificate: SCT verification failed/);
-  const ignored = verifySignatureLayer(layer, wrongLogs, { identities: mitr(), ignoreSct: true });
+  const ignored = await verifySignatureLayer(layer, wrongLogs, { identities: mitr(), ignoreSct: true });
   assert.ok(ignored.ok, ignored.ok ? '' : ignored.reason);
 });
 
-test('key + certificate: the certificate must hold the given key', (t) => {
+test('key + certificate: the certificate must hold the given key', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const key = trustFor({ rekorPublicKeys: ['containers-image/signature/fixtures/cosign2.pub'] }).tlogs[0]!.publicKey;
-  const r = verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { key });
+  const r = await verifySignatureLayer(readDirSignature(KEYLESS), prodRoot(), { key });
   assert.equal(r.ok ? '' : r.reason, 'certificate on the signature does not hold the given key');
 });
 
-test('identity: regexps are anchored (unlike cosign), exact issuer, github workflow claims', (t) => {
+test('identity: regexps are anchored (unlike cosign), exact issuer, github workflow claims', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const leaf = new X509Certificate(readDirSignature(KEYLESS).annotations['dev.sigstore.cosign/certificate']!);
   const id = extractCertificateIdentity(leaf);
@@ -190,7 +190,7 @@ test('identity: regexps are anchored (unlike cosign), exact issuer, github workf
   assert.throws(() => compileIdentityPolicy({ subject: 'a', subjectRegExp: 'a' }), (e) => isOcisignError(e, 'USAGE'));
 });
 
-test('identity: GitHub Actions certificate exposes URI SAN, issuer (.1.8) and workflow claims', (t) => {
+test('identity: GitHub Actions certificate exposes URI SAN, issuer (.1.8) and workflow claims', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const bundle = JSON.parse(fixture('sigstore-rs/tests/data/bundle_v03.json').toString('utf8'));
   const leaf = new X509Certificate(Buffer.from(bundle.verificationMaterial.certificate.rawBytes, 'base64'));
@@ -211,7 +211,7 @@ test('identity: GitHub Actions certificate exposes URI SAN, issuer (.1.8) and wo
   assert.ok(matchIdentity(id, [policy]).ok);
 });
 
-test('chain: configured intermediates stand in for a missing chain annotation; the annotation alone is never an anchor', (t) => {
+test('chain: configured intermediates stand in for a missing chain annotation; the annotation alone is never an anchor', async (t) => {
   if (!INTEROP_PRESENT) return t.skip(ABSENT_REASON);
   const layer = readDirSignature(KEYLESS);
   const chainPem = layer.annotations['dev.sigstore.cosign/chain']!;
@@ -219,14 +219,14 @@ test('chain: configured intermediates stand in for a missing chain annotation; t
   const root = trustFor({ rekorPublicKeys: ['containers-image/signature/fixtures/rekor.pub'] });
   const [intermediate, fulcioRoot] = chainPem.split(/(?<=-----END CERTIFICATE-----)/).filter((p) => p.includes('BEGIN')).map((p) => new X509Certificate(p));
   const ca = (certificates: X509Certificate[]) => ({ ...root, certificateAuthorities: [{ uri: 'x', certificates, validFor: { start: new Date(0) } }] });
-  const configured = verifySignatureLayer(layer, ca([intermediate!, fulcioRoot!]), { identities: mitr(), ignoreSct: true });
+  const configured = await verifySignatureLayer(layer, ca([intermediate!, fulcioRoot!]), { identities: mitr(), ignoreSct: true });
   assert.ok(configured.ok, configured.ok ? '' : configured.reason);
-  const rootOnly = verifySignatureLayer(layer, ca([fulcioRoot!]), { identities: mitr(), ignoreSct: true });
+  const rootOnly = await verifySignatureLayer(layer, ca([fulcioRoot!]), { identities: mitr(), ignoreSct: true });
   assert.match(rootOnly.ok ? '' : rootOnly.reason, /^certificate: /, 'no path without the intermediate');
   // a self-signed certificate smuggled in a chain annotation is not trusted
   const selfSigned = readDirSignature(KEYLESS);
   selfSigned.annotations['dev.sigstore.cosign/chain'] = fulcioRoot!.toString();
   const other = ca([intermediate!]);
-  const smuggled = verifySignatureLayer(selfSigned, { ...other, certificateAuthorities: [] }, { identities: mitr(), ignoreSct: true });
+  const smuggled = await verifySignatureLayer(selfSigned, { ...other, certificateAuthorities: [] }, { identities: mitr(), ignoreSct: true });
   assert.equal(smuggled.ok, false);
 });

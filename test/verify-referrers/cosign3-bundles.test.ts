@@ -89,6 +89,9 @@ for (const kind of ['referrers', 'fallback'] as const) {
     assert.equal(claims!.critical.type, SIGN_PREDICATE);
     assert.equal(claims!.critical.image['docker-manifest-digest'], img.digest);
     assert.deepEqual(sources(r).map((s) => [s.kind, s.via]), [['referrer', via]]);
+    const downloaded = await runOcisign(['download', 'signature', img.ref]);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.equal(JSON.parse(downloaded.stdout.trim()).verificationMaterial.publicKey.hint.length > 0, true, 'the bundle as stored');
     const wrong = await verifyKey(img.ref, (await otherKey()).pub);
     assert.equal(wrong.code, 12, wrong.stderr);
     assert.match(wrong.stderr, /referrer sha256:[0-9a-f]{64} \((referrers API|referrers tag)\): signature does not verify with the public key/);
@@ -107,6 +110,14 @@ for (const kind of ['referrers', 'fallback'] as const) {
     const statement = (JSON.parse(att.stdout) as { statements: { predicateType: string; subject: { digest: { sha256: string } }[] }[] }).statements[0]!;
     assert.equal(statement.predicateType, 'https://cyclonedx.org/bom');
     assert.equal(`sha256:${statement.subject[0]!.digest.sha256}`, img.digest);
+    // download prints the bundle (unverified) as cosign would print what it stores
+    const downloaded = await runOcisign(['download', 'attestation', img.ref]);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    const line = JSON.parse(downloaded.stdout.trim()) as { mediaType: string; dsseEnvelope: { payload: string } };
+    assert.equal(line.mediaType, BUNDLE_V03);
+    assert.equal(JSON.parse(Buffer.from(line.dsseEnvelope.payload, 'base64').toString('utf8')).predicateType, 'https://cyclonedx.org/bom');
+    assert.equal((await runOcisign(['download', 'attestation', '--predicate-type', 'slsaprovenance1', img.ref])).code, 12);
+    assert.equal((await runOcisign(['download', 'signature', img.ref])).code, 10, 'the attestation is not a signature');
     const otherType = await verifyAtt(img.ref, (await key()).pub, 'slsaprovenance1');
     assert.equal(otherType.code, 12, otherType.stderr);
     assert.match(otherType.stderr, /none of the attestations matched the predicate type: slsaprovenance1, found: https:\/\/cyclonedx\.org\/bom/);

@@ -3,7 +3,7 @@
 #  - SoftHSM2 + opensc (pkcs11-tool) from this machine's Debian: a software PKCS#11 token.
 #  - moto 5.2 (AWS KMS in server mode) from Debian unstable's python3-moto, inside its own Debian unstable root
 #    made with debootstrap and cached at .work/moto-root (moto needs unstable's Python; nothing is installed on
-#    the host). Tests start it with `chroot .work/moto-root python3 -m moto.server` (test/helpers/moto.ts).
+#    the host), plus OpenSSL 3.6 (Ed25519ph test vectors from an implementation independent of ocisign's). Tests start it with `chroot .work/moto-root python3 -m moto.server` (test/helpers/moto.ts).
 # Exits 0 with a printed reason when it cannot run (not root, offline); the tests then skip with that reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,13 +60,13 @@ cp /etc/resolv.conf "$build/etc/resolv.conf" 2>/dev/null || true
 # Mirrors and snapshots may serve a Release file past its Valid-Until; the archive signature is still checked.
 apt_opts=(-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
 if ! { chroot "$build" apt-get "${apt_opts[@]}" update -qq &&
-       DEBIAN_FRONTEND=noninteractive chroot "$build" apt-get "${apt_opts[@]}" install -y -qq python3-moto &&
+       DEBIAN_FRONTEND=noninteractive chroot "$build" apt-get "${apt_opts[@]}" install -y -qq python3-moto python3-flask python3-flask-cors python3-werkzeug openssl &&
        chroot "$build" apt-get clean; } >>"$log" 2>&1; then
   tail -n 20 "$log" >&2
   skip "installing python3-moto in the Debian unstable root failed (kept $build for the next attempt); the KMS tests will skip"
 fi
 version=$(chroot "$build" python3 -c 'import moto; print(moto.__version__)')
-# moto's server mode needs its Recommends (flask, flask-cors, werkzeug): check that it imports.
+# moto's server mode needs flask, flask-cors and werkzeug (not all of them are dependencies of python3-moto).
 chroot "$build" python3 -c 'import moto.server' >>"$log" 2>&1 || skip "moto.server does not import in $build (see $log)"
 echo "$version" > "$build/.ocisign-ready"
 rm -rf "$root"

@@ -130,12 +130,13 @@ export async function createAwsKmsKey(ref: AwsKmsKeyRef, options: AwsKmsOptions 
 
 function checkedPublicKey(
   ref: AwsKmsKeyRef,
-  out: { PublicKey?: Uint8Array; KeySpec?: string; KeyUsage?: string; SigningAlgorithms?: string[] },
+  out: { PublicKey?: Uint8Array; KeySpec?: string; CustomerMasterKeySpec?: string; KeyUsage?: string; SigningAlgorithms?: string[] },
 ): [KeyObject, string] {
   if (out.KeyUsage !== undefined && out.KeyUsage !== 'SIGN_VERIFY') {
     throw kmsError(ref, 'BAD_INPUT', `key usage is ${out.KeyUsage}, not SIGN_VERIFY`);
   }
-  const spec = out.KeySpec ?? '';
+  // KMS returns both; CustomerMasterKeySpec is the deprecated name (and all some emulators, moto among them, send).
+  const spec = out.KeySpec ?? out.CustomerMasterKeySpec ?? '';
   const algorithm = SIGNING_ALGORITHMS[spec];
   if (!algorithm) throw kmsError(ref, 'BAD_INPUT', `key spec ${spec || 'unknown'} is not supported (supported: ${SUPPORTED_SPECS})`);
   if (out.SigningAlgorithms && !out.SigningAlgorithms.includes(algorithm)) {
@@ -154,13 +155,23 @@ function checkedPublicKey(
   return [key, spec];
 }
 
-/** A client for the reference: its endpoint (always HTTPS, as cosign) or the SDK's, bounded in time. */
+/**
+ * A client for the reference, bounded in time. Endpoint: the URI's (always HTTPS, as cosign), else
+ * AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL, else the region's. Region: an ARN's, else AWS_REGION / AWS_DEFAULT_REGION,
+ * else the SDK's config files. Credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the
+ * SDK's chain. `env` is read for these so the library API can pass its own environment; it defaults to process.env.
+ */
 async function kmsClient(ref: AwsKmsKeyRef, env: Readonly<Record<string, string | undefined>>): Promise<KMSClient> {
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const ca = await caBundle(ref, env);
+  const region = ref.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = ref.endpoint ? `https://${ref.endpoint}` : (env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL);
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
   return new KMSClient({
-    ...(ref.region ? { region: ref.region } : {}),
-    ...(ref.endpoint ? { endpoint: `https://${ref.endpoint}` } : {}),
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(keyId && secret ? { credentials: { accessKeyId: keyId, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } } : {}),
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,

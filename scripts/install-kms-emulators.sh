@@ -11,6 +11,39 @@ root=$PWD/.work/moto-root
 ready=$root/.ocisign-ready
 
 skip() { echo "install-kms-emulators: skipped: $*" >&2; exit 0; }
+note() { echo "install-kms-emulators: $*" >&2; }
+
+# The PKCS#11 binding (optional dependency pkcs11js): npm drops it where node-gyp cannot build it (no compiler, or no
+# Node headers and no way to download them). Build it against Node 24's headers from the `node` devDependency; a
+# tarball fetched here must match package-lock.json's integrity.
+ensure_pkcs11js() {
+  local node=node_modules/.bin/node headers version integrity tmp got
+  [ -x "$node" ] || { note "node_modules not installed yet: the PKCS#11 binding is not checked"; return 0; }
+  "$node" -e "require('pkcs11js')" 2>/dev/null && return 0
+  headers=$(dirname "$(dirname "$(ls node_modules/node/node_modules/node-*/include/node/common.gypi 2>/dev/null | head -n1)")")
+  headers=${headers%/include}
+  [ -f "$headers/include/node/common.gypi" ] || { note "no Node headers in node_modules/node: PKCS#11 tests will skip"; return 0; }
+  command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || { note "no C++ compiler (g++, make): PKCS#11 tests will skip"; return 0; }
+  if [ ! -f node_modules/pkcs11js/binding.gyp ]; then
+    read -r version integrity < <("$node" -p "const p = require('./package-lock.json').packages['node_modules/pkcs11js']; p.version + ' ' + p.integrity")
+    tmp=$(mktemp -d)
+    if ! (cd "$tmp" && npm pack --silent "pkcs11js@$version" >/dev/null 2>&1); then
+      rm -rf "$tmp"; note "could not fetch pkcs11js $version: PKCS#11 tests will skip"; return 0
+    fi
+    got="sha512-$(openssl dgst -sha512 -binary "$tmp/pkcs11js-$version.tgz" | base64 -w0)"
+    if [ "$got" != "$integrity" ]; then
+      rm -rf "$tmp"; note "pkcs11js $version does not match package-lock.json's integrity: not installed"; return 0
+    fi
+    mkdir -p node_modules/pkcs11js
+    tar -xzf "$tmp/pkcs11js-$version.tgz" -C node_modules/pkcs11js --strip-components=1
+    rm -rf "$tmp"
+  fi
+  note "building the pkcs11js binding against $(basename "$headers") headers"
+  npm_config_nodedir="$PWD/$headers" npm rebuild pkcs11js >/dev/null 2>&1 && "$node" -e "require('pkcs11js')" ||
+    note "building pkcs11js failed: PKCS#11 tests will skip"
+}
+ensure_pkcs11js
+
 [ "$(id -u)" = 0 ] || skip "not root; the KMS and PKCS#11 tests will skip"
 
 need_apt=()

@@ -40,3 +40,30 @@ export { digestImage, type DigestResult } from './ops/digest.ts';
 export { triangulateImage, type TriangulateType, type TriangulateResult } from './ops/triangulate.ts';
 export { treeImage, type TreeNode, type TreeAttachment, type TreeLayer } from './ops/tree.ts';
 export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';
+
+// keys: key files, AWS KMS (awskms://) and PKCS#11 (pkcs11:) keys behind one Signer/Verifier seam
+export type { Signer, Verifier } from './sign/signer.ts';
+export { KeySigner, KeyVerifier, type KeySignerOptions, type KeyVerifierOptions, type HashName } from './sign/key-signer.ts';
+export type { KeyAlgorithm, KeyInfo, GenerateAlgorithm } from './sign/keys.ts';
+export {
+  parseKeyRef,
+  describeKeyRef,
+  redactKeyRef,
+  SUPPORTED_KEY_FORMS,
+  type KeyRef,
+  type FileKeyRef,
+  type AwsKmsKeyRef,
+  type Pkcs11KeyRef,
+} from './kms/key-ref.ts';
+export { loadSigner, startSigner, loadVerifiers, loadPublicKey, type LoadKeyOptions, type KeyInput } from './kms/load-key.ts';
+export { KMS_RAW_LIMIT } from './kms/aws-kms.ts';
+export {
+  generateKeyPair,
+  importKeyPair,
+  publicKeyFromFile,
+  generateKmsKeyPair,
+  type PasswordProvider,
+  type KeyPairFiles,
+  type WriteKeyPairOptions,
+  type GenerateKmsKeyOptions,
+} from './ops/keys.ts';

@@ -18,6 +18,17 @@ import { redactKeyRef, type AwsKmsKeyRef } from './key-ref.ts';
  * them with SHA-384/512 through KMS but verifies an exported PEM with SHA-256.
  */
 
+type Sdk = typeof import('@aws-sdk/client-kms');
+
+/**
+ * The SDK, a CommonJS package: Node gives its exports as named and as `default`; the CLI bundle's split chunk gives
+ * only `default`.
+ */
+async function sdk(): Promise<Sdk> {
+  const mod = (await import('@aws-sdk/client-kms')) as Sdk & { default?: Sdk };
+  return mod.default ?? mod;
+}
+
 /** Real KMS accepts a RAW message up to 4096 bytes; anything larger is sent as its SHA-256 digest. */
 export const KMS_RAW_LIMIT = 4096;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -84,7 +95,7 @@ export class AwsKmsKey {
    * that signs the wrong bytes fails here, not in every verifier later.
    */
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    const { SignCommand } = await import('@aws-sdk/client-kms');
+    const { SignCommand } = await sdk();
     const input = kmsSignInput(this.ref.keyId, data, this.signingAlgorithm);
     const out = await call(this.ref, this.#env, `signing (${input.MessageType})`, () => this.#client.send(new SignCommand(input)));
     const signature = out.Signature;
@@ -100,7 +111,7 @@ export class AwsKmsKey {
 export async function openAwsKmsKey(ref: AwsKmsKeyRef, options: AwsKmsOptions = {}): Promise<AwsKmsKey> {
   const env = options.env ?? process.env;
   const client = options.client ?? (await kmsClient(ref, env));
-  const { GetPublicKeyCommand } = await import('@aws-sdk/client-kms');
+  const { GetPublicKeyCommand } = await sdk();
   const out = await call(ref, env, 'getting the public key', () => client.send(new GetPublicKeyCommand({ KeyId: ref.keyId })));
   return new AwsKmsKey(ref, client, env, ...checkedPublicKey(ref, out));
 }
@@ -118,7 +129,7 @@ export async function createAwsKmsKey(ref: AwsKmsKeyRef, options: AwsKmsOptions 
   } catch (err) {
     if (!((err as { cause?: { name?: string } }).cause?.name === 'NotFoundException')) throw err;
   }
-  const { CreateKeyCommand, CreateAliasCommand } = await import('@aws-sdk/client-kms');
+  const { CreateKeyCommand, CreateAliasCommand } = await sdk();
   const made = await call(ref, env, 'creating the key', () =>
     client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Created by ocisign' })),
   );
@@ -162,7 +173,7 @@ function checkedPublicKey(
  * SDK's chain. `env` is read for these so the library API can pass its own environment; it defaults to process.env.
  */
 async function kmsClient(ref: AwsKmsKeyRef, env: Readonly<Record<string, string | undefined>>): Promise<KMSClient> {
-  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const { KMSClient } = await sdk();
   const ca = await caBundle(ref, env);
   const region = ref.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = ref.endpoint ? `https://${ref.endpoint}` : (env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL);

@@ -17,7 +17,8 @@ export type HashName = 'sha256' | 'sha384' | 'sha512';
  * cosign ≥ 2.6 changed *signing* only: LoadDefaultSignerVerifier + GetDefaultLoadOptions(WithED25519ph) sign
  * P-384 with SHA-384, P-521 with SHA-512 and Ed25519 keys as Ed25519ph, while `verify --key` still loads the
  * key with LoadVerifier(pub, sha256) (pure Ed25519, SHA-256). So SHA-256 / pure Ed25519 is the one choice that
- * every cosign `verify --key` accepts by default, and it is ocisign's signing default.
+ * every cosign `verify --key` accepts by default, and it is ocisign's signing default. (Checked: cosign 2.5 and
+ * 3.1 sign an Ed25519 key file pure Ed25519 too unless they log to Rekor, whose hashedrekord takes only Ed25519ph.)
  *
  * Verifying, ocisign accepts for ECDSA both SHA-256 and the curve's own hash (so P-384/P-521 signatures made by
  * cosign ≥ 2.6 verify too); each is a sound ECDSA check, the set only widens which cosign versions interoperate.

@@ -27,7 +27,7 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
     const before = () => deleteSig(ctx, image);
     const ours = await ocisignCommand(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
     const peer = await cosignCommand(['sign', '--key', uri, '--tlog-upload=false', '--yes', ...ctx.cosignFlags, image.ref], { env: moto.env });
-    const row = await compare(title, { name: 'ocisign sign --key awskms://', ...ours, before }, { name: 'cosign sign --key awskms://', ...peer, before }, options, 1.0);
+    const row = await compare(title, { name: 'ocisign sign --key awskms://', ...ours, before }, { name: 'cosign sign --key awskms://', ...peer, before }, options);
     return [{ ...row, note: [row.note, "cosign's signatures through moto are invalid (moto's DIGEST bug); its time is comparable"].filter(Boolean).join('; ') }];
   } finally {
     await moto.stop();

@@ -65,8 +65,19 @@ export class Pkcs11Key {
     return { publicKey: this.publicKey, sign: (data) => this.sign(data), close: () => this.close() };
   }
 
-  /** Sign on the token; the signature is checked with the public key before it is returned (a mismatched pair fails here). */
-  async sign(data: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Sign on the token; the signature is checked with the public key before it is returned (a mismatched pair fails
+   * here). A session runs one operation at a time, so concurrent calls (signing an index's children) take turns.
+   */
+  sign(data: Uint8Array): Promise<Uint8Array> {
+    const turn = this.#queue.then(() => this.#signNow(data));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  #queue: Promise<unknown> = Promise.resolve();
+
+  async #signNow(data: Uint8Array): Promise<Uint8Array> {
     if (this.#closed || !this.#privateKey) throw pkcs11Error(this.ref, 'INTERNAL', 'signing: the key was not opened for signing');
     const m = this.#module;
     const digest = createHash('sha256').update(data).digest();
@@ -103,7 +114,7 @@ export async function openPkcs11Key(ref: Pkcs11KeyRef, forSigning: boolean, opti
   const env = options.env ?? process.env;
   const modulePath = await checkedModulePath(ref, env);
   const m = await loadBinding(ref);
-  const p11 = await acquireModule(ref, m, modulePath);
+  const p11 = acquireModule(ref, m, modulePath);
   let session: Handle | undefined;
   try {
     const slot = findSlot(ref, p11);
@@ -135,14 +146,19 @@ export async function openPkcs11Key(ref: Pkcs11KeyRef, forSigning: boolean, opti
  */
 const modules = new Map<string, { p11: Pkcs11; users: number }>();
 
-async function acquireModule(ref: Pkcs11KeyRef, m: Pkcs11Module, path: string): Promise<Pkcs11> {
+/** Synchronous from lookup to registration, so keys opened side by side share one module. */
+function acquireModule(ref: Pkcs11KeyRef, m: Pkcs11Module, path: string): Pkcs11 {
   const open = modules.get(path);
   if (open) {
     open.users++;
     return open.p11;
   }
   const p11 = new m.PKCS11();
-  await attempt(ref, `loading module ${path}`, async () => p11.load(path), 'BAD_INPUT');
+  try {
+    p11.load(path);
+  } catch (err) {
+    throw pkcs11Error(ref, 'BAD_INPUT', `loading module ${path}: ${nativeMessage(err)}`, err);
+  }
   try {
     p11.C_Initialize();
   } catch (err) {

@@ -54,6 +54,13 @@ describe('PKCS#11 keys on SoftHSM2', { skip: unavailable }, () => {
     });
   }
 
+  it('concurrent signs on one key take turns on the session (an index and its children are signed side by side)', async () => {
+    const messages = Array.from({ length: 6 }, (_, i) => Buffer.from(`payload ${i}`));
+    const signatures = await withSigner(loadSigner(hsm.uri('signer')), (s) => Promise.all(messages.map((m) => s.sign(m))));
+    const [verifier] = await loadVerifiers(hsm.uri('signer', { pin: false }));
+    messages.forEach((m, i) => assert.ok(verifier!.verify(m, signatures[i]!), `signature ${i}`));
+  });
+
   it('finds the key by id (%01) and the token by slot-id', async () => {
     const byLabel = await loadPublicKey(hsm.uri('signer', { pin: false }));
     const byId = await loadPublicKey(`pkcs11:token=${hsm.tokenLabel};id=%01?module-path=${hsm.module}`);

@@ -3,7 +3,7 @@
 // .sig tag deleted (untimed) before each run. Both make the same calls: GetPublicKey (cosign also DescribeKey),
 // then one Sign. cosign signs with MessageType DIGEST, which moto implements wrongly, so cosign's signatures here do
 // not verify — but its time is the time of the same work and is comparable. ocisign signs with RAW (checked).
-import { cosignCommand, ocisignCommand, runSkopeo } from '../test/helpers/peers.ts';
+import { cosignCommand, ocisignCommand, runSkopeo, scratchDir } from '../test/helpers/peers.ts';
 import { motoAvailable, startMoto } from '../test/helpers/moto.ts';
 import { interopSuite, type Interop, type PushedImage } from '../test/interop/context.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
@@ -25,7 +25,10 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
     const uri = `awskms://${moto.host}/${await moto.createKey('ECC_NIST_P256')}`;
     const image = await suite.push(ctx, 'bench-kms-sign');
     const before = () => deleteSig(ctx, image);
-    const ours = await ocisignCommand(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
+    // Each run gets a fresh TMPDIR (test/helpers/peers.ts), where Node keeps its compile cache by default; a user's
+    // machine keeps it, so ocisign gets one cache folder for all runs (warmed by the untimed warm-up run).
+    const compileCache = await scratchDir('kms-bench-compile-cache');
+    const ours = await ocisignCommand(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: { ...moto.env, NODE_COMPILE_CACHE: compileCache } });
     const peer = await cosignCommand(['sign', '--key', uri, '--tlog-upload=false', '--yes', ...ctx.cosignFlags, image.ref], { env: moto.env });
     const row = await compare(title, { name: 'ocisign sign --key awskms://', ...ours, before }, { name: 'cosign sign --key awskms://', ...peer, before }, options);
     return [{ ...row, note: [row.note, "cosign's signatures through moto are invalid (moto's DIGEST bug); its time is comparable"].filter(Boolean).join('; ') }];

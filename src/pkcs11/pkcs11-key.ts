@@ -6,6 +6,7 @@ import { KeyVerifier } from '../sign/key-signer.ts';
 import { describeKey } from '../sign/keys.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
 import { redactKeyRef, type Pkcs11KeyRef } from '../kms/key-ref.ts';
+import { importBinding, type Handle, type Pkcs11Binding, type Pkcs11Session } from './binding.ts';
 import { ecdsaRawToDer } from './ecdsa-der.ts';
 
 /**
@@ -16,9 +17,8 @@ import { ecdsaRawToDer } from './ecdsa-der.ts';
  * with the same id/label) without logging in.
  */
 
-type Pkcs11Module = typeof import('pkcs11js');
-type Pkcs11 = InstanceType<Pkcs11Module['PKCS11']>;
-type Handle = Buffer;
+type Pkcs11Module = Pkcs11Binding;
+type Pkcs11 = Pkcs11Session;
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Pkcs11Options {
@@ -216,8 +216,7 @@ async function checkedModulePath(ref: Pkcs11KeyRef, env: Env): Promise<string> {
 
 async function loadBinding(ref: Pkcs11KeyRef): Promise<Pkcs11Module> {
   try {
-    const loaded = (await import('pkcs11js')) as Pkcs11Module & { default?: Pkcs11Module };
-    return loaded.default ?? loaded;
+    return await importBinding();
   } catch (err) {
     throw pkcs11Error(
       ref,

@@ -17,6 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { importBinding } from '../../src/pkcs11/binding.ts';
 
 const exec = promisify(execFile);
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
@@ -48,7 +49,7 @@ export async function softhsmAvailable(): Promise<string | undefined> {
     }
   }
   try {
-    await import('pkcs11js');
+    await importBinding();
   } catch (err) {
     return `the optional pkcs11js binding is not built here (${(err as Error).message.split('\n')[0]})`;
   }

@@ -49,4 +49,30 @@ export type { IdentityPolicy } from './verify/identity.ts';
 export type { VerifiedImage, VerifiedSignature } from './ops/verify.ts';
 export type { VerifiedAttestations, VerifiedAttestation } from './ops/verify-attestation.ts';
 export type { Origin } from './verify/evidence.ts';
-export type { Verifier, Signer } from './sign/signer.ts';
+
+// keys: key files, AWS KMS (awskms://) and PKCS#11 (pkcs11:) keys behind one Signer/Verifier seam
+export type { Signer, Verifier } from './sign/signer.ts';
+export { KeySigner, KeyVerifier, type KeySignerOptions, type KeyVerifierOptions, type HashName } from './sign/key-signer.ts';
+export type { KeyAlgorithm, KeyInfo, GenerateAlgorithm } from './sign/keys.ts';
+export {
+  parseKeyRef,
+  describeKeyRef,
+  redactKeyRef,
+  SUPPORTED_KEY_FORMS,
+  type KeyRef,
+  type FileKeyRef,
+  type AwsKmsKeyRef,
+  type Pkcs11KeyRef,
+} from './kms/key-ref.ts';
+export { loadSigner, startSigner, loadVerifiers, loadPublicKey, type LoadKeyOptions, type KeyInput } from './kms/load-key.ts';
+export { KMS_RAW_LIMIT } from './kms/aws-kms.ts';
+export {
+  generateKeyPair,
+  importKeyPair,
+  publicKeyFromFile,
+  generateKmsKeyPair,
+  type PasswordProvider,
+  type KeyPairFiles,
+  type WriteKeyPairOptions,
+  type GenerateKmsKeyOptions,
+} from './ops/keys.ts';

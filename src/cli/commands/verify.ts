@@ -25,7 +25,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   builder: (y) =>
     identityFlagOptions(y)
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', describe: 'public key file (repeat: any one key verifying is enough); without it: keyless' })
+      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
@@ -37,16 +37,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
       if (args.policy !== undefined) return verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
       const { verifyImages } = await import('../../ops/verify.ts');
-      const { KeyVerifier } = await import('../../sign/key-signer.ts');
-      const { readFile } = await import('node:fs/promises');
-      const { OcisignError, describeError } = await import('../../core/errors.ts');
-      const verifiers = [];
-      for (const file of ([] as string[]).concat(args.key ?? [])) {
-        const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-          throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
-        });
-        verifiers.push(KeyVerifier.fromPem(pem, file));
-      }
+      const verifiers = await (await import('../../kms/load-key.ts')).loadVerifiers(args.key, { env: ctx.env });
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];
@@ -72,7 +63,7 @@ async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: str
   const { attachTarget } = await import('./attach.ts');
   const { OcisignError } = await import('../../core/errors.ts');
   const { policy, verifiers } = await loadPolicyWithKeys(args.policy);
-  const extra = await loadVerifiers(args.key);
+  const extra = await loadVerifiers(args.key, ctx.env);
   const trust = await verificationTrust(ctx, args, { keyless: verifiers.length + extra.length === 0, policy });
   const io = ioOf(args);
   const failures: InstanceType<typeof OcisignError>[] = [];

@@ -3,14 +3,13 @@
  * ends unless the caller brought its own), image targets opened from reference strings, public keys and trust
  * material loaded from what the caller gives. Nothing here reads process.env: callers pass what they want.
  */
-import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import { homedir } from 'node:os';
-import { OcisignError, describeError } from '../core/errors.ts';
 import type { RegistryClientOptions } from '../oci/client-options.ts';
 import { openRepository } from '../oci/open.ts';
 import { formatReference, lookupKey, parseReference, repositoryName } from '../oci/reference.ts';
 import { createDispatcher } from '../oci/registry/dispatcher.ts';
+import { loadVerifiers } from '../kms/load-key.ts';
 import { KeyVerifier } from '../sign/key-signer.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { defaultTufCachePath, trustedRootProvider } from '../sigstore/trust-source.ts';
@@ -20,7 +19,7 @@ import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy
 /** How registries are reached. Default: docker-style (TLS verified; plain HTTP only for loopback), no credentials. */
 export type RegistryOptions = RegistryClientOptions;
 
-/** A public key: a PEM file path, PEM text, a KeyObject, or a Verifier (e.g. from `loadPublicKeys`). */
+/** A public key: a key file path, an `awskms://` or `pkcs11:` URI, PEM text, a KeyObject, or a Verifier. */
 export type PublicKeyInput = string | KeyObject | Verifier;
 
 /** Who may have signed, and how strictly: what `verify`'s and `verifyAttestations`' options share. */
@@ -67,22 +66,13 @@ export function openImage(image: string, session: Session, repository?: string) 
   };
 }
 
-/** Public keys from PEM files (cosign.pub) or PEM text. */
-export async function loadPublicKeys(inputs: readonly PublicKeyInput[]): Promise<Verifier[]> {
+/** Trusted keys as verifiers: key files, `awskms://` and `pkcs11:` URIs (kms/load-key.ts), PEM text, or objects. */
+export async function verifiersOf(inputs: readonly PublicKeyInput[]): Promise<Verifier[]> {
   const out: Verifier[] = [];
   for (const input of inputs) {
-    if (typeof input !== 'string') {
-      out.push('verify' in input ? input : new KeyVerifier(input));
-      continue;
-    }
-    if (input.includes('-----BEGIN')) {
-      out.push(KeyVerifier.fromPem(input, 'public key'));
-      continue;
-    }
-    const pem = await readFile(input, 'utf8').catch((err: unknown) => {
-      throw new OcisignError('BAD_INPUT', `reading key ${input}: ${describeError(err)}`, { cause: err });
-    });
-    out.push(KeyVerifier.fromPem(pem, input));
+    if (typeof input !== 'string') out.push('verify' in input ? input : new KeyVerifier(input));
+    else if (input.includes('-----BEGIN')) out.push(KeyVerifier.fromPem(input, 'public key'));
+    else out.push(...(await loadVerifiers(input, { env: {} })));
   }
   return out;
 }
@@ -95,7 +85,7 @@ export async function trustFrom(input: TrustInput): Promise<{
   ignoreTlog: boolean;
   ignoreSct: boolean;
 }> {
-  const verifiers = await loadPublicKeys(input.keys ?? []);
+  const verifiers = await verifiersOf(input.keys ?? []);
   const identities = (input.identities ?? []).map(compileIdentityPolicy);
   const root = input.trustedRoot;
   const trustedRoot =

@@ -40,3 +40,17 @@ export { digestImage, type DigestResult } from './ops/digest.ts';
 export { triangulateImage, type TriangulateType, type TriangulateResult } from './ops/triangulate.ts';
 export { treeImage, type TreeNode, type TreeAttachment, type TreeLayer } from './ops/tree.ts';
 export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';
+
+// deploy gate: the images of Kubernetes / Compose manifests (manifest verify)
+export {
+  verifyManifests,
+  type VerifyManifestsOptions,
+  type ManifestKeyVerification,
+  type ManifestPolicyVerification,
+  type ManifestReport,
+  type ManifestImageResult,
+  type ManifestInput,
+  type ManifestLimits,
+} from './ops/manifest-verify.ts';
+export { DEFAULT_MANIFEST_LIMITS } from './manifests/inputs.ts';
+export { loadPolicyWithKeys, type PolicyVerifyOptions } from './ops/policy.ts';

@@ -1,7 +1,8 @@
 /**
  * `manifest verify`: the deploy gate. Find every image the manifests run, resolve each distinct reference to a
- * digest once, verify each distinct (repository, digest, policy rule) once — concurrently, bounded — with the
- * same rules as `verify` or against a policy file, and report every image. With `pin`, and only when every image
+ * digest once and verify that digest — concurrently, bounded — with the same rules as `verify` (verifyImage
+ * resolves and verifies in one go), or against a policy file (resolved first, then each distinct (repository,
+ * digest, rule) verified once), and report every image. With `pin`, and only when every image
  * passed, return the manifests with each image rewritten to the digest that was verified.
  *
  * Failures of single images are values in the report (the others are still verified and reported); input that
@@ -20,7 +21,7 @@ import { formatReference, parseRegistryReference, repositoryName, type RegistryR
 import type { Repository } from '../oci/repository.ts';
 import type { GlobSubject } from '../policy/image-glob.ts';
 import type { Verifier } from '../sign/signer.ts';
-import { choosePolicy, verifyChosenPolicy, type PolicyVerifyOptions } from './policy.ts';
+import type { PolicyVerifyOptions } from './policy.ts';
 import { resolveTarget } from './resolve-target.ts';
 import { verifyImage, type VerifyOptions } from './verify.ts';
 
@@ -150,8 +151,8 @@ function collectImages(scans: readonly FileScan[]): Map<string, Written> {
 }
 
 /**
- * Resolve each distinct normalised reference once (`nginx` and `docker.io/library/nginx:latest` are one), then
- * verify each distinct (repository, digest, rule) once: tags that name the same digest share one verification.
+ * Resolve and verify each distinct normalised reference once (`nginx` and `docker.io/library/nginx:latest` are
+ * one); with a policy, tags that name the same digest under the same rule also share one verification.
  */
 async function verifyAll(written: readonly Written[], options: VerifyManifestsOptions): Promise<void> {
   const byReference = new Map<string, Written[]>();
@@ -162,7 +163,8 @@ async function verifyAll(written: readonly Written[], options: VerifyManifestsOp
       apply([w], { verified: false, error: withContext(`image ${JSON.stringify(w.result.image)} (${w.sites[0]!.file}:${w.sites[0]!.line})`, err) });
       continue;
     }
-    const key = formatReference(w.ref);
+    // with a digest the runtime ignores the tag: `app:1.0@sha256:x` and `app@sha256:x` are one image
+    const key = w.ref.digest ? `${repositoryName(w.ref)}@${w.ref.digest}` : formatReference(w.ref);
     byReference.set(key, [...(byReference.get(key) ?? []), w]);
   }
   const repositories = new Map<string, Promise<Repository>>();
@@ -201,26 +203,33 @@ async function verifyReference(
   let rule: string | undefined;
   try {
     const image = await open(ref);
+    const sigRepo = signatures ? await signatures : undefined;
+    if ('verify' in trust) {
+      // verifyImage resolves a tag once and verifies the digest it resolved (two requests per image); the
+      // recorder keeps that digest for the report when verification then fails
+      const lookup = ref.digest ?? ref.tag ?? 'latest';
+      const recorded = recordResolve(image, lookup);
+      try {
+        const verified = await verifyImage({ image: recorded.repository, ref: lookup, name, dockerReference: repository, ...(sigRepo ? { signatures: sigRepo } : {}) }, trust.verify);
+        return { digest: verified.digest, verified: true };
+      } finally {
+        digest ??= recorded.digest();
+      }
+    }
+    // a policy may check signatures and then attestations: resolve first, so both are checked on one digest
     digest ??= (await resolveTarget({ image, ref: ref.tag ?? 'latest', name })).digest;
     const pinnedName = `${repository}@${digest}`;
-    const sigRepo = signatures ? await signatures : undefined;
-    const target = { image, ref: digest, name: pinnedName, dockerReference: repository };
-    if ('verify' in trust) {
-      const options = trust.verify;
-      return await once(pinnedName, async () => {
-        await verifyImage({ ...target, ...(sigRepo ? { signatures: sigRepo } : {}) }, options);
-        return { digest, verified: true };
-      });
-    }
     const policy = trust.policy;
     const subject: GlobSubject = { repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), ...(ref.digest !== undefined ? { digest: ref.digest } : {}) };
+    // loaded only with a policy: its CEL evaluator and identity checks cost start-up that key-based runs do not need
+    const { choosePolicy, verifyChosenPolicy } = await import('./policy.ts');
     const chosen = await choosePolicy(policy.policy, policy.policyVerifiers, subject);
     if (chosen.kind === 'denied') return { digest, verified: false, error: new OcisignError('POLICY_VIOLATION', chosen.reason) };
     if (chosen.kind === 'allowed') return { digest, verified: false, allowed: true };
     rule = chosen.rule?.name;
     return await once(`${pinnedName}#${rule ?? ''}`, async () => {
       await verifyChosenPolicy(
-        { ...target, ...(sigRepo ? { attachments: sigRepo } : {}) },
+        { image, ref: digest!, name: pinnedName, dockerReference: repository, ...(sigRepo ? { attachments: sigRepo } : {}) },
         { ...policy, policy: chosen.policy, policyVerifiers: chosen.policyVerifiers },
         chosen.rule,
       );
@@ -228,9 +237,27 @@ async function verifyReference(
     });
   } catch (err) {
     const error = err instanceof OcisignError ? err : withContext(`verifying ${name}`, err);
-    const prefixes = [`resolving ${name}: `, ...(digest ? [`verifying ${repository}@${digest}: `] : [])];
+    const prefixes = [`resolving ${name}: `, `verifying ${name}: `, ...(digest ? [`verifying ${repository}@${digest}: `] : [])];
     return { ...(digest ? { digest } : {}), verified: false, ...(rule ? { rule } : {}), error: withoutPrefix(error, prefixes) };
   }
+}
+
+/** The repository, recording what `resolve(lookup)` answered: the digest verification went on to check. */
+function recordResolve(repository: Repository, lookup: string): { repository: Repository; digest(): string | undefined } {
+  let found: string | undefined;
+  const resolve = async (ref: string) => {
+    const d = await repository.resolve(ref);
+    if (ref === lookup && d) found = d.digest;
+    return d;
+  };
+  const recording = new Proxy(repository, {
+    get(target, property) {
+      if (property === 'resolve') return resolve;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { repository: recording, digest: () => found };
 }
 
 /** The report names the image and digest on the same line: drop the same names from the front of the message. */

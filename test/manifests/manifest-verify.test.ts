@@ -128,7 +128,7 @@ test('--pin: the manifests with every image pinned to the verified digest, re-pa
   assert.match(failing.stderr, /1 of 6 images failed verification; nothing pinned/);
 });
 
-test('a reference is resolved once and each digest verified once, whatever the spelling or tag', async (t) => {
+test('a reference is resolved once and verified once, whatever the spelling; with a policy, each digest once', async (t) => {
   const w = need(t);
   if (!w) return;
   const proxy = await startFaultProxy({ upstream: w.registry.url });
@@ -150,19 +150,24 @@ spec:
 `;
   const file = join(w.dir, 'many.yaml');
   await writeFile(file, text);
-  proxy.requests.length = 0;
-  const r = await runCli(['manifest', 'verify', ...keyFlags(w), '--output', 'json', file]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonReport(r.stdout).images.map((i) => [i.image.slice(h.length), i.digest]), [
-    ['/shop/web:1.0', webDigest],
-    ['/shop/web:stable', webDigest],
-    [`/shop/web@${webDigest}`, webDigest],
-    [`/shop/web:1.0@${webDigest}`, webDigest],
-  ]);
-  const seen = proxy.requests.map((q) => `${q.method} ${q.path}`).filter((l) => l.includes('/manifests/'));
-  assert.equal(seen.filter((l) => l === 'HEAD /v2/shop/web/manifests/1.0').length, 1, seen.join('\n'));
-  assert.equal(seen.filter((l) => l === 'HEAD /v2/shop/web/manifests/stable').length, 1, seen.join('\n'));
-  assert.equal(seen.filter((l) => l.endsWith('.sig')).length, 1, `one verification: ${seen.join('\n')}`);
+  const policy = join(w.dir, 'many-policy.yaml');
+  await writeFile(policy, `keys: [${w.trusted.pub}]\n`);
+  for (const [mode, flags, verifications] of [['keys', keyFlags(w), 3], ['policy', ['--policy', policy, '--insecure-ignore-tlog'], 1]] as const) {
+    proxy.requests.length = 0;
+    const r = await runCli(['manifest', 'verify', ...flags, '--output', 'json', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(jsonReport(r.stdout).images.map((i) => [i.image.slice(h.length), i.digest]), [
+      ['/shop/web:1.0', webDigest],
+      ['/shop/web:stable', webDigest],
+      [`/shop/web@${webDigest}`, webDigest],
+      [`/shop/web:1.0@${webDigest}`, webDigest],
+    ], mode);
+    const seen = proxy.requests.map((q) => `${q.method} ${q.path}`).filter((l) => l.includes('/manifests/'));
+    assert.equal(seen.filter((l) => l === 'HEAD /v2/shop/web/manifests/1.0').length, 1, `${mode}: ${seen.join('\n')}`);
+    assert.equal(seen.filter((l) => l === 'HEAD /v2/shop/web/manifests/stable').length, 1, `${mode}: ${seen.join('\n')}`);
+    // keys: one verification per reference (`:1.0@digest` is `@digest`); policy: one per digest
+    assert.equal(seen.filter((l) => l.endsWith('.sig')).length, verifications, `${mode}: ${seen.join('\n')}`);
+  }
 });
 
 test('a policy with per-image rules: keys per glob, attestations for some, unmatched images denied or allowed', async (t) => {
@@ -217,6 +222,10 @@ images:
   const denied = await runCli(['verify', '--policy', policy, '--insecure-ignore-tlog', `${w.host}/infra/queue:3.13`]);
   assert.equal(denied.code, 14);
   assert.match(denied.stderr, /no rule in policy .* matches .*\/infra\/queue:3\.13 \(noMatchPolicy: deny\)/);
+  // verify-attestation --policy reads only the top level: it refuses rules it would not apply
+  const attestation = await runCli(['verify-attestation', '--policy', policy, '--insecure-ignore-tlog', `${w.host}/reporting/report:2.0`]);
+  assert.equal(attestation.code, 2);
+  assert.match(attestation.stderr, /has per-image rules \(images:\): use verify --policy or manifest verify --policy/);
 });
 
 test('registry faults: 429s are retried; an image that stays unreachable fails closed while the others are reported', async (t) => {
@@ -249,7 +258,7 @@ test('registry faults: 429s are retried; an image that stays unreachable fails c
   ]);
   assert.match(images[3]!.error!, /503/);
   assert.ok(flaky.requests.length > 0 && down.requests.length > 0);
-  assert.equal(flaky.requests.filter((q) => q.path.includes('/manifests/')).length, 9 + 3, 'three 429s retried: 3 images × (tag, digest, .sig) + 3 retries');
+  assert.equal(flaky.requests.filter((q) => q.path.includes('/manifests/')).length, 6 + 3, 'three 429s retried: 3 images × (tag, .sig) + 3 retries');
 });
 
 test('hostile input: an alias bomb, a 50 MB document and a syntax error are exit 3 naming the file, before any request', async (t) => {

@@ -160,7 +160,9 @@ async function verifyAll(written: readonly Written[], options: VerifyManifestsOp
     try {
       w.ref = parseRegistryReference(w.result.image);
     } catch (err) {
-      apply([w], { verified: false, error: withContext(`image ${JSON.stringify(w.result.image)} (${w.sites[0]!.file}:${w.sites[0]!.line})`, err) });
+      const at = `${w.sites[0]!.file}:${w.sites[0]!.line}`;
+      const error = err instanceof OcisignError ? new OcisignError(err.code, `${err.message} (${at})`, { cause: err }) : withContext(at, err);
+      apply([w], { verified: false, error });
       continue;
     }
     // with a digest the runtime ignores the tag: `app:1.0@sha256:x` and `app@sha256:x` are one image

@@ -294,7 +294,7 @@ test('library: verifyManifests returns the report as data', async (t) => {
   if (!w) return;
   const { readFile } = await import('node:fs/promises');
   const report = await verifyManifests({
-    inputs: [{ name: 'inline.yaml', text: `services:\n  a: {image: ${w.host}/infra/queue:3.13}\n  b: {image: ${w.host}/infra/node-agent:0.3}\n` }],
+    inputs: [{ name: 'inline.yaml', text: `services:\n  a: {image: ${w.host}/infra/queue:3.13}\n  b: {image: ${w.host}/infra/node-agent:0.3}\n  c:\n    image: \${REGISTRY}/app:1\n` }],
     trust: { verify: { verifiers: [KeyVerifier.fromPem(await readFile(w.trusted.pub, 'utf8'), 'trusted')], ignoreTlog: true } },
     client: { dispatcher: w.dispatcher },
     pin: true,
@@ -302,5 +302,6 @@ test('library: verifyManifests returns the report as data', async (t) => {
   assert.equal(report.ok, false);
   assert.equal(report.exitCode, 10);
   assert.equal(report.pinned, undefined);
-  assert.deepEqual(report.images.map((i) => [i.verified, i.exitCode]), [[true, undefined], [false, 10]]);
+  assert.deepEqual(report.images.map((i) => [i.verified, i.exitCode]), [[true, undefined], [false, 10], [false, 3]]);
+  assert.match(report.images[2]!.error!, /^invalid reference "\$\{REGISTRY\}\/app:1": bad registry host "\$\{REGISTRY\}" \(inline\.yaml:5\)$/);
 });

@@ -11,24 +11,28 @@ import { parseReference } from '../src/oci/reference.ts';
 import { pushTestImage } from '../test/cosign/test-image.ts';
 import { cosignCommand, ocisignCommand, run, scratchDir } from '../test/helpers/peers.ts';
 import { cosignKeyPair, interopSuite, type Interop, type KeyPair } from '../test/interop/context.ts';
+import { buildVerifyFloor } from './floor/build.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, compare, measure, runStandalone } from './lib.ts';
 
 const IMAGES = 100;
 const LARGE = 1000;
 const PER_DEPLOYMENT = 4;
 
-/** Push `count` distinct images (`bench-m/app-<i>:1.0`) and sign them all; their tag references. */
-async function signedImages(ctx: Interop, key: KeyPair, prefix: string, count: number): Promise<string[]> {
+/** Push `count` distinct images (`bench-m/app-<i>:1.0`) and sign them all; their tag and digest references. */
+async function signedImages(ctx: Interop, key: KeyPair, prefix: string, count: number): Promise<{ tags: string[]; digests: string[] }> {
   const dispatcher = new Agent({ connections: 16 });
   const refs: string[] = [];
+  const digests: string[] = [];
   try {
     for (let start = 0; start < count; start += 50) {
       const batch = Array.from({ length: Math.min(50, count - start) }, (_, k) => start + k);
-      refs.push(...(await Promise.all(batch.map(async (i) => {
+      const pushed = await Promise.all(batch.map(async (i) => {
         const repository = `${ctx.registry.host}/${prefix}/app-${i}`;
         const digest = await pushTestImage(openRepository(parseReference(repository), { dispatcher }), '1.0', `${prefix}-${i}`);
         return { tag: `${repository}:1.0`, digest: `${repository}@${digest}` };
-      }))).map((r) => r.tag));
+      }));
+      refs.push(...pushed.map((r) => r.tag));
+      digests.push(...pushed.map((r) => r.digest));
     }
   } finally {
     await dispatcher.close();
@@ -38,7 +42,7 @@ async function signedImages(ctx: Interop, key: KeyPair, prefix: string, count: n
     const r = await run(line.command, line.args, line.env);
     if (r.code !== 0) throw new Error(`signing the bench images failed: ${r.stderr.trim().split('\n').pop()}`);
   }
-  return refs;
+  return { tags: refs, digests };
 }
 
 /** `count / PER_DEPLOYMENT` Deployments, each running PER_DEPLOYMENT of the images, as one multi-document file. */
@@ -70,13 +74,19 @@ ${containers.join('\n')}
 async function rows(ctx: Interop, options: BenchOptions): Promise<BenchRow[]> {
   const key = await cosignKeyPair(ctx, 'bench-manifest');
   const dir = await scratchDir('bench-manifest');
-  const refs = await signedImages(ctx, key, 'bench-m', IMAGES);
+  const { tags: refs, digests } = await signedImages(ctx, key, 'bench-m', IMAGES);
   const file = join(dir, 'deployments.yaml');
   await writeFile(file, deployments(refs));
   const ours = await ocisignCommand(['manifest', 'verify', '--key', key.pub, '--insecure-ignore-tlog', ...ctx.ocisignFlags, file]);
   const peer = await cosignCommand(['manifest', 'verify', '--key', key.pub, '--insecure-ignore-tlog=true', ...ctx.cosignFlags, file]);
-  const manifestRow = await compare(`manifest verify: ${IMAGES} images in ${IMAGES / PER_DEPLOYMENT} Deployments`,
-    { name: 'ocisign manifest verify', ...ours }, { name: 'cosign manifest verify', ...peer }, options, 0.4);
+  // the Node floor (bench/floor): the same two requests per image and one ECDSA check, nothing else
+  const floor = { ...ours, args: [await buildVerifyFloor(), key.pub, ...digests] };
+  const title = `manifest verify: ${IMAGES} images in ${IMAGES / PER_DEPLOYMENT} Deployments`;
+  const [o, f, p] = await measure([{ name: 'ocisign manifest verify', ...ours }, { name: 'Node floor', ...floor }, { name: 'cosign manifest verify', ...peer }], options);
+  const manifestRows: BenchRow[] = [
+    { title, ours: o!, peer: p!, target: 0.4 },
+    { title: `${title}: Node floor`, ours: f!, peer: p!, note: 'bench/floor/verify-floor.ts over the same images by digest: node + undici + the same two requests and one ECDSA check per image; a lower bound for any Node program' },
+  ];
 
   const verifyOurs = await ocisignCommand(['verify', '--key', key.pub, '--insecure-ignore-tlog', ...ctx.ocisignFlags, ...refs]);
   const verifyPeer = await cosignCommand(['verify', '--key', key.pub, '--insecure-ignore-tlog=true', ...ctx.cosignFlags, ...refs]);
@@ -85,11 +95,11 @@ async function rows(ctx: Interop, options: BenchOptions): Promise<BenchRow[]> {
 
   const large = await signedImages(ctx, key, 'bench-l', LARGE);
   const largeFile = join(dir, 'large.yaml');
-  await writeFile(largeFile, deployments(large));
+  await writeFile(largeFile, deployments(large.tags));
   const largeOurs = await ocisignCommand(['manifest', 'verify', '--key', key.pub, '--insecure-ignore-tlog', ...ctx.ocisignFlags, largeFile]);
   const [big] = await measure([{ name: 'ocisign manifest verify', ...largeOurs }], { runs: Math.min(options.runs, 3), warmup: 0 });
   const rss = big!.peakRssKb === undefined ? 'peak RSS not measured (no /usr/bin/time)' : `peak RSS ${(big!.peakRssKb / 1024).toFixed(0)} MiB (target < 200 MiB)`;
-  return [manifestRow, verifyRow, { title: `manifest verify: ${LARGE} images in ${LARGE / PER_DEPLOYMENT} Deployments`, ours: big!, note: rss }];
+  return [...manifestRows, verifyRow, { title: `manifest verify: ${LARGE} images in ${LARGE / PER_DEPLOYMENT} Deployments`, ours: big!, note: rss }];
 }
 
 export const bench: BenchFunction = async (options: BenchOptions): Promise<BenchRow[]> => {

@@ -167,7 +167,9 @@ async function verifyAll(written: readonly Written[], options: VerifyManifestsOp
     }
     // with a digest the runtime ignores the tag: `app:1.0@sha256:x` and `app@sha256:x` are one image
     const key = w.ref.digest ? `${repositoryName(w.ref)}@${w.ref.digest}` : formatReference(w.ref);
-    byReference.set(key, [...(byReference.get(key) ?? []), w]);
+    const group = byReference.get(key);
+    if (group) group.push(w);
+    else byReference.set(key, [w]);
   }
   const repositories = new Map<string, Promise<Repository>>();
   const open = (ref: RegistryReference): Promise<Repository> => {
@@ -181,6 +183,7 @@ async function verifyAll(written: readonly Written[], options: VerifyManifestsOp
     return repo;
   };
   const signatures = options.signatureRepository === undefined ? undefined : open(parseRegistryReference(options.signatureRepository));
+  signatures?.catch(() => {}); // awaited (and reported) by each image; with no images nobody awaits it
   const verifications = new Map<string, Promise<Outcome>>();
   const once = (key: string, run: () => Promise<Outcome>): Promise<Outcome> => {
     let p = verifications.get(key);

@@ -60,7 +60,7 @@ const manifestVerifyCommand: CommandModule<GlobalArgs, ManifestVerifyArgs> = {
         pin: args.pin === true,
         limits: { maxInputBytes: positive(args['max-input-bytes'], '--max-input-bytes') },
       });
-      await printReport(report, io, ctx.output, args.pin === true);
+      printReport(report, io, ctx.output, args.pin === true);
     }),
 };
 
@@ -102,7 +102,7 @@ function positive(value: number, flag: string): number {
  * The report: one line per image on stdout (stderr with --pin, where stdout carries the manifests), or the JSON
  * report; a summary on stderr. Any failure ends the run with the worst failure's exit code.
  */
-async function printReport(report: ManifestReport, io: CliIo, output: 'text' | 'json', pin: boolean): Promise<void> {
+function printReport(report: ManifestReport, io: CliIo, output: 'text' | 'json', pin: boolean): void {
   const toReport = pin ? (text: string) => { for (const line of text.replace(/\n$/, '').split('\n')) io.stderr(line); } : io.stdout;
   if (output === 'json') toReport(`${JSON.stringify({ images: report.images, documents: report.documents }, null, 2)}\n`);
   else if (report.images.length > 0) toReport(`${formatReportLines(report).join('\n')}\n`);
@@ -116,7 +116,7 @@ async function printReport(report: ManifestReport, io: CliIo, output: 'text' | '
 }
 
 /** `verified IMAGE DIGEST (files)`, `FAILED IMAGE DIGEST (files): why`, `allowed …` (unverified, by the policy). */
-export function formatReportLines(report: ManifestReport): string[] {
+function formatReportLines(report: ManifestReport): string[] {
   const lines: string[] = [];
   for (const i of report.images) {
     const head = `${i.image} ${i.digest ?? '-'} (${i.files.join(', ')})`;

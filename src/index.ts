@@ -76,3 +76,17 @@ export {
   type WriteKeyPairOptions,
   type GenerateKmsKeyOptions,
 } from './ops/keys.ts';
+
+// deploy gate: the images of Kubernetes / Compose manifests (manifest verify)
+export {
+  verifyManifests,
+  type VerifyManifestsOptions,
+  type ManifestKeyVerification,
+  type ManifestPolicyVerification,
+  type ManifestReport,
+  type ManifestImageResult,
+  type ManifestInput,
+  type ManifestLimits,
+} from './ops/manifest-verify.ts';
+export { DEFAULT_MANIFEST_LIMITS } from './manifests/inputs.ts';
+export { loadPolicyWithKeys, type PolicyVerifyOptions } from './ops/policy.ts';

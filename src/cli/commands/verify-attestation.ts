@@ -37,6 +37,7 @@ export const verifyAttestationCommand: CommandModule<GlobalArgs, VerifyAttestati
       const { verifyAttestationsOf } = await import('../../ops/verify-attestation.ts');
       const { OcisignError } = await import('../../core/errors.ts');
       const loaded = args.policy ? await (await import('../../ops/policy.ts')).loadPolicyWithKeys(args.policy) : undefined;
+      if (loaded?.policy.images) throw new OcisignError('USAGE', `verify-attestation --policy reads only a policy's top level, and ${args.policy} has per-image rules (images:): use verify --policy or manifest verify --policy`);
       const verifiers = [...(loaded?.verifiers ?? []), ...(await loadVerifiers(args.key, ctx.env))];
       const trust = await verificationTrust(ctx, args, { keyless: verifiers.length === 0, ...(loaded ? { policy: loaded.policy } : {}) });
       const identities = [...(loaded?.policy.identities ?? []), ...trust.identities];

@@ -5,14 +5,13 @@
  * checks (and SETs of key-signed entries) use `trustedRoot` (the caller picks --trusted-root, the policy's
  * `trustedRoot`, or TUF).
  */
-import { readFile } from 'node:fs/promises';
-import { OcisignError, describeError } from '../core/errors.ts';
+import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import { isDigest } from '../oci/digest.ts';
 import type { GlobSubject } from '../policy/image-glob.ts';
 import { policyForImage } from '../policy/image-rules.ts';
 import { loadPolicy, type ImageRule, type Policy } from '../policy/policy-file.ts';
-import { KeyVerifier } from '../sign/key-signer.ts';
+import { loadVerifiers } from '../kms/load-key.ts';
 import type { Verifier } from '../sign/signer.ts';
 import type { CompiledIdentityPolicy } from '../verify/identity.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
@@ -48,22 +47,20 @@ export interface PolicyVerified {
  * Load a policy file and its keys: `verifiers` are the top-level keys; each `images:` rule with its own keys gets
  * them in `rule.verifiers` (a key file named twice is read once). Any unreadable key is exit 3 before any image.
  */
-export async function loadPolicyWithKeys(path: string): Promise<{ policy: Policy; verifiers: KeyVerifier[] }> {
+export async function loadPolicyWithKeys(path: string): Promise<{ policy: Policy; verifiers: Verifier[] }> {
   const policy = await loadPolicy(path);
-  const cache = new Map<string, Promise<KeyVerifier>>();
+  const cache = new Map<string, Promise<Verifier[]>>();
   const verifiers = await loadKeys(policy, policy.keys, cache);
   for (const rule of policy.images ?? []) if (rule.keys) rule.verifiers = await loadKeys(policy, rule.keys, cache);
   return { policy, verifiers };
 }
 
-function loadKeys(policy: Policy, files: readonly string[], cache = new Map<string, Promise<KeyVerifier>>()): Promise<KeyVerifier[]> {
-  const load = async (file: string): Promise<KeyVerifier> => {
-    const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-      throw new OcisignError('BAD_INPUT', `policy ${policy.source}: reading key ${file}: ${describeError(err)}`, { cause: err });
-    });
-    return KeyVerifier.fromPem(pem, file);
-  };
-  return Promise.all(files.map((f) => cache.get(f) ?? cache.set(f, load(f)).get(f)!));
+/** A policy's keys as `--key` takes them (files, `awskms://`, `pkcs11:`), each loaded once. */
+async function loadKeys(policy: Policy, keys: readonly string[], cache = new Map<string, Promise<Verifier[]>>()): Promise<Verifier[]> {
+  const load = (key: string) => loadVerifiers(key).catch((err: unknown) => {
+    throw withContext(`policy ${policy.source}`, err);
+  });
+  return (await Promise.all(keys.map((k) => cache.get(k) ?? cache.set(k, load(k)).get(k)!))).flat();
 }
 
 /** The image a target names, as per-image rules see it (the tag is unknown when the target is a digest). */

@@ -49,7 +49,7 @@ export interface AttestationRule {
 export interface Policy {
   /** The file it was read from. */
   source: string;
-  /** Absolute paths of the trusted public keys. */
+  /** The trusted public keys: absolute paths of key files, or key URIs (`awskms://`, `pkcs11:`). */
   keys: string[];
   /** Trusted keyless identities, compiled (regexps anchored). */
   identities: CompiledIdentityPolicy[];
@@ -100,7 +100,7 @@ export function parsePolicy(text: string, source: string): Policy {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw bad('not a mapping');
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d)) if (!TOP_LEVEL.has(k)) throw bad(`unknown field ${JSON.stringify(k)} (known: ${[...TOP_LEVEL].join(', ')})`);
-  const keys = stringList(d.keys ?? [], 'keys', bad).map((k) => resolve(dirname(source), k));
+  const keys = stringList(d.keys ?? [], 'keys', bad).map((k) => keyReference(source, k));
   const identities = parseIdentities(d.identities, bad, 'identities');
   if (d.trustedRoot !== undefined && (typeof d.trustedRoot !== 'string' || d.trustedRoot === '')) throw bad('trustedRoot must be a path');
   const trustedRoot = typeof d.trustedRoot === 'string' ? resolve(dirname(source), d.trustedRoot) : undefined;
@@ -128,6 +128,11 @@ function parseAttestations(raw: unknown, at: string, limits: CelLimits, bad: (w:
   return raw.map((r, i) => parseRule(r, `${at}[${i}]`, limits, bad));
 }
 
+/** A key file relative to the policy file; a key URI (`awskms://…`, `pkcs11:…`) as written. */
+function keyReference(source: string, key: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(key) && !/^[a-z]:[\\/]/i.test(key) ? key : resolve(dirname(source), key);
+}
+
 /** `images: [{glob, keys?, identities?, signatures?, attestations?}]`: every glob compiled at load. */
 function parseImageRules(raw: unknown, source: string, limits: CelLimits, bad: (w: string) => OcisignError): ImageRule[] {
   if (!Array.isArray(raw) || raw.length === 0) throw bad('images must be a non-empty list of rules');
@@ -144,7 +149,7 @@ function parseImageRules(raw: unknown, source: string, limits: CelLimits, bad: (
       return compiled;
     });
     const rule: ImageRule = { name: `${at} (${sources[0]})`, globs };
-    if (e.keys !== undefined) rule.keys = stringList(e.keys, `${at}.keys`, bad).map((k) => resolve(dirname(source), k));
+    if (e.keys !== undefined) rule.keys = stringList(e.keys, `${at}.keys`, bad).map((k) => keyReference(source, k));
     if (e.identities !== undefined) rule.identities = parseIdentities(e.identities, bad, `${at}.identities`);
     const requireSignatures = parseSignatures(e.signatures, `${at}.signatures`, bad);
     if (requireSignatures !== undefined) rule.requireSignatures = requireSignatures;

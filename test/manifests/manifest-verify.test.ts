@@ -52,7 +52,7 @@ test('every fixture: the exact failing set, the worst exit code, one line per im
   assert.ok(!r.stdout.includes('canary'), 'images inside custom resources are not searched');
   const web = lines.find((l) => l.includes('/shop/web:1.0'))!;
   assert.equal(web, `verified ${w.host}/shop/web:1.0 ${w.digests['shop/web:1.0']} (${join(w.fixtures, 'chart/rendered.yaml')}, ${join(w.fixtures, 'compose.yaml')})`);
-  assert.match(r.stdout, /FAILED +\S+\/shop\/cache:7\.2 sha256:\w+ \(\S+rendered\.yaml\): no matching signatures \(1 checked\)\n {2}signature 0 \(layer sha256:\w+\): signature does not verify with the public key/);
+  assert.match(r.stdout, /FAILED +\S+\/shop\/cache:7\.2 sha256:\w+ \(\S+rendered\.yaml\): no matching signatures \(1 checked\)\n {2}sha256-\w+\.sig layer 0 \(sha256:\w+\): signature does not verify with the public key/);
   assert.match(r.stdout, /FAILED +\S+\/infra\/node-agent:0\.3 sha256:\w+ \(\S+list\.yaml\): no signatures found/);
   assert.match(r.stderr, /ocisign: 9 images in 8 of 8 resources, 5 files: 7 verified, 2 failed/);
   assert.match(r.stderr, /not searched for images: ServiceAccount ×1, ConfigMap ×2, Service ×1, Rollout ×1/);
@@ -258,7 +258,7 @@ test('registry faults: 429s are retried; an image that stays unreachable fails c
   ]);
   assert.match(images[3]!.error!, /503/);
   assert.ok(flaky.requests.length > 0 && down.requests.length > 0);
-  assert.equal(flaky.requests.filter((q) => q.path.includes('/manifests/')).length, 6 + 3, 'three 429s retried: 3 images × (tag, .sig) + 3 retries');
+  assert.equal(flaky.requests.filter((q) => q.path.includes('/manifests/')).length, 9 + 3, 'three 429s retried: 3 images × (tag, .sig, referrers tag) + 3 retries');
 });
 
 test('hostile input: an alias bomb, a 50 MB document and a syntax error are exit 3 naming the file, before any request', async (t) => {

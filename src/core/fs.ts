@@ -14,7 +14,8 @@ export async function pathExists(path: string): Promise<boolean> {
  * Read a whole file of at most `maxBytes`, refusing a bigger one before reading it. The size is checked on the
  * open handle and again while reading, so a file that grows, a FIFO or a device (`/dev/zero`) stops at the
  * limit. Throws OcisignError BAD_INPUT "reading <what> <path>: <why>"; a file-system error is its `cause`
- * (its `code`, e.g. ENOENT or EACCES, tells a caller that wants a warning instead).
+ * (its `code`, e.g. ENOENT, EACCES or EISDIR, tells a caller that wants a warning instead); an input over the
+ * limit has no cause.
  */
 export async function readFileBounded(path: string, maxBytes: number, what: string): Promise<Buffer> {
   const fail = (why: string, cause?: unknown) => new OcisignError('BAD_INPUT', `reading ${what} ${path}: ${why}`, cause === undefined ? {} : { cause });
@@ -26,7 +27,7 @@ export async function readFileBounded(path: string, maxBytes: number, what: stri
   }
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw fail('is a directory');
+    if (info.isDirectory()) throw fail('is a directory', Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
     if (info.size > maxBytes) throw fail(overLimit(info.size, maxBytes));
     const chunks: Buffer[] = [];
     let total = 0;

@@ -28,6 +28,11 @@ export const INPUT_LIMITS = Object.freeze({
   maxLockfileBytes: 64 * MiB,
   /** Package databases held from an image layer (dpkg status, apk installed). */
   maxPackageDatabaseBytes: 64 * MiB,
+  /**
+   * Packages in one SBOM (a directory, or one image platform). Writing and validating a BOM costs ~10 KiB of
+   * memory per package: at the limit, about 1 GiB. The largest real images and monorepos have ~10,000-30,000.
+   */
+  maxSbomPackages: 100_000,
   /** Longest line in a line-oriented file (requirements.txt, go.mod, go.sum, Gemfile.lock, yarn.lock v1, apk/dpkg databases). */
   maxLineBytes: 1 * MiB,
 });

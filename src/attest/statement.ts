@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { goJsonString } from '../cosign/go-json.ts';
 import { assertDigest } from '../oci/digest.ts';
 
@@ -45,12 +46,9 @@ export interface Statement {
 
 /** Parse a DSSE payload as an in-toto Statement; a string is the reason it is not one. */
 export function parseStatement(payload: Uint8Array): Statement | string {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return 'payload is not a JSON in-toto statement';
-  }
+  const parsed = parseBoundedJson(payload);
+  if (!parsed.ok) return /^not (JSON|UTF-8)/.test(parsed.reason) ? 'payload is not a JSON in-toto statement' : `payload is ${parsed.reason}`;
+  const raw = parsed.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'payload is not a JSON object';
   const s = raw as Record<string, unknown>;
   if (s._type !== STATEMENT_V01 && s._type !== STATEMENT_V1) return `statement _type ${JSON.stringify(s._type)} is not an in-toto statement`;

@@ -1,7 +1,9 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { chmod, link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OcisignError, describeError } from '../core/errors.ts';
+import { readFileBounded } from '../core/fs.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
 import { COSIGN_KEY_LABEL, SIGSTORE_KEY_LABEL, type Password } from '../sign/encrypted-key.ts';
 import {
   describeKey,
@@ -74,14 +76,7 @@ export async function publicKeyFromFile(keyPath: string, password: PasswordProvi
 
 /** Read a key file's text, with a clear error. */
 export async function readKeyFile(path: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (info.size > 1024 * 1024) throw new OcisignError('BAD_INPUT', `reading ${path}: too large for a key file`);
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (err instanceof OcisignError) throw err;
-    throw new OcisignError('BAD_INPUT', `reading ${path}: ${describeError(err)}`, { cause: err });
-  }
+  return (await readFileBounded(path, INPUT_LIMITS.maxKeyFileBytes, 'key')).toString('utf8');
 }
 
 interface KeyPairPaths {

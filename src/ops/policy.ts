@@ -5,8 +5,9 @@
  * checks (and SETs of key-signed entries) use `trustedRoot` (the caller picks --trusted-root, the policy's
  * `trustedRoot`, or TUF).
  */
-import { readFile } from 'node:fs/promises';
-import { OcisignError, describeError } from '../core/errors.ts';
+import { OcisignError, withContext } from '../core/errors.ts';
+import { readFileBounded } from '../core/fs.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
 import type { Limits } from '../core/limits.ts';
 import { loadPolicy, type Policy } from '../policy/policy-file.ts';
 import { KeyVerifier } from '../sign/key-signer.ts';
@@ -41,9 +42,9 @@ export async function loadPolicyWithKeys(path: string): Promise<{ policy: Policy
   const policy = await loadPolicy(path);
   const verifiers: KeyVerifier[] = [];
   for (const file of policy.keys) {
-    const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-      throw new OcisignError('BAD_INPUT', `policy ${policy.source}: reading key ${file}: ${describeError(err)}`, { cause: err });
-    });
+    const pem = (await readFileBounded(file, INPUT_LIMITS.maxKeyFileBytes, 'key').catch((err: unknown) => {
+      throw withContext(`policy ${policy.source}`, err);
+    })).toString('utf8');
     verifiers.push(KeyVerifier.fromPem(pem, file));
   }
   return { policy, verifiers };

@@ -34,7 +34,7 @@ export function rssUnavailable(): string | undefined {
 
 export async function runHostile(
   args: string[],
-  options: { env?: Record<string, string>; unprivileged?: boolean; measure?: boolean; stdin?: string; node?: string; fromSource?: boolean } = {},
+  options: { env?: Record<string, string>; unprivileged?: boolean; measure?: boolean; stdin?: string; node?: string; fromSource?: boolean; cwd?: string } = {},
 ): Promise<HostileRun> {
   let argv = [options.node ?? process.execPath, BIN, ...args];
   if (options.unprivileged && process.getuid?.() === 0) argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...argv];
@@ -46,7 +46,7 @@ export async function runHostile(
   }
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OCISIGN_FROM_SOURCE: options.fromSource === false ? '0' : '1', ...options.env };
   const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { env, cwd: options.cwd, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += String(d)));

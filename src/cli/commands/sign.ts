@@ -63,14 +63,14 @@ export function ioOf(args: object): CliIo {
 
 /** What sign and verify resolve per IMAGE argument. */
 export async function imageTarget(ctx: CliContext, input: string, signatureRepo: string | undefined) {
-  const { formatReference, lookupKey, repositoryName } = await import('../../oci/reference.ts');
+  const { formatReference, lookupKey, signedIdentity } = await import('../../oci/reference.ts');
   const ref = await ctx.parse(input);
   const sigRef = await targetRepository(ctx, signatureRepo);
   return {
-    image: await ctx.open(ref),
+    image: await ctx.openImage(ref),
     ref: lookupKey(ref),
     name: formatReference(ref),
-    dockerReference: repositoryName(ref),
+    dockerReference: signedIdentity(ref),
     signatures: sigRef ? await ctx.open(sigRef) : undefined,
   };
 }
@@ -130,14 +130,12 @@ async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUploa
  * Resolves once scrypt runs; `signer` is the decrypted key (wrapped: a returned promise would be awaited here).
  */
 async function startKeySigner(file: string, env: Record<string, string | undefined>): Promise<{ signer: Promise<KeySigner> }> {
-  const [{ readFile }, { KeySigner }, errors] = await Promise.all([
-    import('node:fs/promises'),
+  const [{ readFileBounded }, { INPUT_LIMITS }, { KeySigner }] = await Promise.all([
+    import('../../core/fs.ts'),
+    import('../../core/input-limits.ts'),
     import('../../sign/key-signer.ts'),
-    import('../../core/errors.ts'),
   ]);
-  const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new errors.OcisignError('BAD_INPUT', `reading key ${file}: ${errors.describeError(err)}`, { cause: err });
-  });
+  const pem = (await readFileBounded(file, INPUT_LIMITS.maxKeyFileBytes, 'key')).toString('utf8');
   return { signer: KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(env, false)(), file) };
 }
 

@@ -17,14 +17,12 @@ interface VerifyAttestationArgs extends GlobalArgs, IdentityArgs {
 
 /** Public keys from repeatable --key flags. */
 export async function loadVerifiers(keys: string | string[] | undefined) {
-  const { readFile } = await import('node:fs/promises');
+  const { readFileBounded } = await import('../../core/fs.ts');
+  const { INPUT_LIMITS } = await import('../../core/input-limits.ts');
   const { KeyVerifier } = await import('../../sign/key-signer.ts');
-  const { OcisignError, describeError } = await import('../../core/errors.ts');
   const out = [];
   for (const file of ([] as string[]).concat(keys ?? [])) {
-    const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-      throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
-    });
+    const pem = (await readFileBounded(file, INPUT_LIMITS.maxKeyFileBytes, 'key')).toString('utf8');
     out.push(KeyVerifier.fromPem(pem, file));
   }
   return out;

@@ -36,16 +36,8 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
       if (args.policy !== undefined) return verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
       const { verifyImages } = await import('../../ops/verify.ts');
-      const { KeyVerifier } = await import('../../sign/key-signer.ts');
-      const { readFile } = await import('node:fs/promises');
-      const { OcisignError, describeError } = await import('../../core/errors.ts');
-      const verifiers = [];
-      for (const file of ([] as string[]).concat(args.key ?? [])) {
-        const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-          throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
-        });
-        verifiers.push(KeyVerifier.fromPem(pem, file));
-      }
+      const { loadVerifiers } = await import('./verify-attestation.ts');
+      const verifiers = await loadVerifiers(args.key);
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];

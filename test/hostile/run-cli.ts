@@ -66,7 +66,7 @@ export async function runHostile(
 export function errorRuleViolation(r: HostileRun): string | undefined {
   if (r.code === 1) return `exit 1 (an internal error): ${r.stderr}`;
   if (/\n\s+at |RangeError|TypeError|ReferenceError/.test(r.stderr)) return `stack trace or raw JS error in stderr: ${r.stderr}`;
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('ocisign: ') && !l.startsWith('ocisign: warning:') && l !== 'ocisign: run "ocisign --help" for usage');
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('ocisign: ') && !l.startsWith('ocisign: warning:') && !/^ocisign: run "ocisign [a-z-]* ?--help" for usage$/.test(l));
   if (r.code !== 0 && errors.length !== 1) return `expected one "ocisign: …" error line, got ${errors.length}: ${r.stderr}`;
   return undefined;
 }

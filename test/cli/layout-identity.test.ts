@@ -41,3 +41,18 @@ test('sign oci:img, verify --check-docker-reference as oci:./img, by absolute pa
   assert.equal(renamed.code, 12, renamed.stderr);
   assert.match(renamed.stderr, /payload docker-reference "oci:img" is not "oci:other"/);
 });
+
+test('sign --sign-container-identity: the identity given (e.g. where the layout will be pushed) is what is signed', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-identity-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const digest = await pushTestImage(createLayoutRepository({ kind: 'layout', path: join(dir, 'img') }), 'v1');
+  const k = await writeTestKeyPair(join(dir, 'k'));
+  const env = { COSIGN_PASSWORD: '' };
+  const signed = await runHostile(['sign', '--key', k.key, '--tlog-upload=false', '--sign-container-identity', 'registry.example/acme/app', `oci:img@${digest}`], { cwd: dir, env });
+  assert.equal(signed.code, 0, signed.stderr);
+  const r = await runHostile(['verify', '--key', k.pub, '--insecure-ignore-tlog', 'oci:img:v1'], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /"docker-reference":"registry\.example\/acme\/app"/);
+  const checked = await runHostile(['verify', '--key', k.pub, '--insecure-ignore-tlog', '--check-docker-reference', 'oci:img:v1'], { cwd: dir, env });
+  assert.equal(checked.code, 12, 'the layout is not registry.example/acme/app');
+});

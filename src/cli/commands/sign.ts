@@ -35,6 +35,7 @@ interface SignArgs extends SigningArgs {
   annotations?: string | string[];
   recursive?: boolean;
   repository?: string;
+  'sign-container-identity'?: string;
 }
 
 /**
@@ -162,7 +163,8 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
         .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
         .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
         .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
-        .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
+        .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' })
+        .option('sign-container-identity', { type: 'string', describe: "the identity to sign (the payload's docker-reference) instead of the image's repository, e.g. the registry repository a layout will be pushed to" }),
     ),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
@@ -177,6 +179,8 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
+      const identity = args['sign-container-identity'];
+      if (identity !== undefined) for (const t of targets) t.dockerReference = identity;
       const warmUp = Promise.all(targets.map((t) => t.image.resolve(t.ref))).catch(() => undefined);
       const [setup] = await Promise.all([settingUp, warmUp]);
       const signed = await signImages(targets, {

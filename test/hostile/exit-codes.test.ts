@@ -3,6 +3,7 @@
  * table.ts). Bundle/referrer rows and registry fault rows live with their owners' tests and use the same table.
  */
 import { before, after } from 'node:test';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { attachmentTag } from '../../src/cosign/tags.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
 import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { pushTestImage, writeTestKeyPair } from '../cosign/test-image.ts';
+import { INTEROP_DIR } from '../helpers/interop-cases.ts';
 import { buildTar } from '../helpers/sbom-images.ts';
 import { imageWithRawLayer, payloadWithOptional, signPayload, writeIndexJson } from './forge.ts';
 import { hostileTable, literal, type HostileRow } from './table.ts';
@@ -28,6 +30,8 @@ interface Fixture {
   deep: string;
   /** an image whose one signature payload is not JSON */
   notJsonPayload: string;
+  /** an image whose one signature carries a Rekor bundle annotation nested 100,000 levels deep */
+  deepBundle: string;
   /** an image whose .sig manifest nests 100,000 levels deep */
   deepSigManifest: string;
   corruptIndex: string;
@@ -66,6 +70,8 @@ before(async () => {
   await signPayload(layout('deep'), deepDigest, k.key, payloadWithOptional(deepDigest, `{"a":${deepText(100_000)}}`));
   const notJsonDigest = await image('not-json-payload');
   await signPayload(layout('not-json-payload'), notJsonDigest, k.key, new TextEncoder().encode('not json at all'));
+  const deepBundleDigest = await image('deep-bundle');
+  await signPayload(layout('deep-bundle'), deepBundleDigest, k.key, payloadWithOptional(deepBundleDigest, 'null'), { 'dev.sigstore.cosign/bundle': `{"a":${deepText(100_000)}}` });
   const deepSigDigest = await image('deep-sig-manifest');
   const deepManifest = new TextEncoder().encode(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"x":${deepText(100_000)}}}`);
   await createLayoutRepository({ kind: 'layout', path: layout('deep-sig-manifest') }).putBlob({ digest: sha256Digest(deepManifest), size: deepManifest.byteLength }, deepManifest);
@@ -87,7 +93,7 @@ before(async () => {
   await writeFile(join(dir, 'tree', 'requirements.txt'), 'flask==3.0.0\n');
   await chmod(join(dir, 'tree', 'locked'), 0o000);
   f = {
-    dir, key: k.key, pub: k.pub, img: layout('img'), digest, deep: layout('deep'), notJsonPayload: layout('not-json-payload'),
+    dir, key: k.key, pub: k.pub, img: layout('img'), digest, deep: layout('deep'), deepBundle: layout('deep-bundle'), notJsonPayload: layout('not-json-payload'),
     deepSigManifest: layout('deep-sig-manifest'), corruptIndex: layout('corrupt-index'), deepIndex: layout('deep-index'),
     badGzip: layout('bad-gzip'), badTar: layout('bad-tar'), escapingTar: layout('escaping-tar'), deepJson: join(dir, 'deep.json'),
     notJson: join(dir, 'not.json'), deepYamlPolicy: join(dir, 'deep-policy.yaml'), deepJsonPolicy: join(dir, 'deep-policy.json'),
@@ -96,6 +102,8 @@ before(async () => {
 });
 after(() => rm(f.dir, { recursive: true, force: true }));
 
+const TRUSTED_ROOT = join(INTEROP_DIR, 'sigstore-js/packages/tuf/decoded/trusted_root.json');
+const ABSENT_REASON_IF_NO_ROOT = existsSync(TRUSTED_ROOT) ? undefined : `${TRUSTED_ROOT} is absent: the shared fixtures are not beside this checkout`;
 const verifyKey = (x: Fixture) => ['verify', '--key', x.pub, '--insecure-ignore-tlog'];
 const MEMORY_MIB = 300;
 /** keyless verification loads the trusted root as soon as there is a layer to check */
@@ -121,6 +129,8 @@ const rows: HostileRow<Fixture>[] = [
   { name: 'import-key-pair of /dev/zero', args: (x) => ['import-key-pair', '-k', '/dev/zero', '--output-key-prefix', join(x.dir, 'imported')], code: 3, message: () => /reading key \/dev\/zero: more than the limit/ },
   // signature payloads
   { name: 'a signature payload whose optional nests 100,000 deep', args: (x) => [...verifyKey(x), `oci:${x.deep}:v1`], code: 12, message: () => /nested deeper than 1000 levels/, todo: 'lead: parseSimpleSigningClaims (src/verify/simple-signing-claims.ts) must parse with parseBoundedJson (src/core/bounded-json.ts)' },
+  { name: 'a Rekor bundle annotation nested 100,000 deep', skip: ABSENT_REASON_IF_NO_ROOT, args: (x) => ['verify', '--key', x.pub, '--trusted-root', TRUSTED_ROOT, `oci:${x.deepBundle}:v1`], code: 12, message: () => /^ {2}signature 0 \(layer sha256:[0-9a-f]{64}\): transparency log entry: /m },
+  { name: 'download signature with a bundle annotation nested 100,000 deep', args: (x) => ['download', 'signature', `oci:${x.deepBundle}:v1`], code: 0, message: () => /^$/, todo: 'lead: src/ops/download.ts signatureLine JSON.stringify of a deep JSON.parse result overflows; parse annotations with parseBoundedJson (fall back to the raw string)' },
   { name: 'a signature payload that is not JSON', args: (x) => [...verifyKey(x), `oci:${x.notJsonPayload}:v1`], code: 12, message: () => /payload is not JSON/ },
   // predicates and SBOM files
   { name: 'attest a predicate nested 100,000 deep', args: (x) => ['attest', '--key', x.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', x.deepJson, `oci:${x.img}@${x.digest}`], code: 3, message: (x) => new RegExp(`reading predicate ${literal(x.deepJson)}: nested deeper than 1000 levels`) },

@@ -12,12 +12,12 @@ import { KeySigner } from '../../src/sign/key-signer.ts';
 
 const enc = new TextEncoder();
 
-/** A `.sig` layer over `payload`, signed with the cosign key file `keyPath` (empty password). */
-export async function signPayload(layout: string, digest: string, keyPath: string, payload: Uint8Array): Promise<void> {
+/** A `.sig` layer over `payload`, signed with the cosign key file `keyPath` (empty password), with extra annotations. */
+export async function signPayload(layout: string, digest: string, keyPath: string, payload: Uint8Array, annotations: Record<string, string> = {}): Promise<void> {
   const signer = await KeySigner.fromEncryptedPem(await readFile(keyPath, 'utf8'), '', keyPath);
   const signature = Buffer.from(await signer.sign(payload)).toString('base64');
   const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  await appendAttachment(repo, digest, { payload, mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', annotations: { 'dev.cosignproject.cosign/signature': signature } }, { kind: 'signature' });
+  await appendAttachment(repo, digest, { payload, mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', annotations: { 'dev.cosignproject.cosign/signature': signature, ...annotations } }, { kind: 'signature' });
 }
 
 /** cosign's payload for `digest` with `optional` as given (raw JSON text). */

@@ -23,13 +23,15 @@ export interface HostileRow<F> {
   maxPeakMiB?: number;
   stdin?: string;
   cwd?: (f: F) => string;
+  /** Why the row cannot run here (a missing fixture or tool), printed as the skip reason. */
+  skip?: string;
   /** A known failure and who fixes it: the row runs and reports, but does not fail the suite. */
   todo?: string;
 }
 
 export function hostileTable<F>(title: string, fixture: () => F, rows: readonly HostileRow<F>[]): void {
   for (const row of rows) {
-    const skip = row.unprivileged ? unprivilegedUnavailable() : undefined;
+    const skip = row.skip ?? (row.unprivileged ? unprivilegedUnavailable() : undefined);
     test(`${title}: ${row.name}`, { skip, todo: row.todo }, async () => {
       const f = fixture();
       const r: HostileRun = await runHostile(row.args(f), {

@@ -126,6 +126,7 @@ const rows: HostileRow<Fixture>[] = [
   { name: 'a missing key file', args: (x) => ['sign', '--key', join(x.dir, 'missing.key'), `oci:${x.img}:v1`], code: 3, message: (x) => new RegExp(`reading key ${literal(x.dir)}/missing.key: no such file or directory`) },
   { name: 'a wrong password', args: (x) => ['sign', '--key', x.key, '--tlog-upload=false', `oci:${x.img}@${x.digest}`], env: () => ({ COSIGN_PASSWORD: 'wrong' }), code: 3, message: () => /password/ },
   { name: 'public-key of /dev/zero', args: () => ['public-key', '--key', '/dev/zero'], code: 3, message: () => /reading key \/dev\/zero: more than the limit/, maxPeakMiB: MEMORY_MIB },
+  { name: 'an identity token file that never ends (/dev/zero)', args: (x) => ['sign', '--identity-token', '/dev/zero', '--fulcio-url', `http://${x.down.split('/')[0]}`, '--tlog-upload=false', `oci:${x.img}@${x.digest}`], code: 3, message: () => /^ocisign: .*reading identity token \/dev\/zero: more than the limit of 1048576 \(1 MiB\)$/m, maxPeakMiB: MEMORY_MIB },
   { name: 'import-key-pair of /dev/zero', args: (x) => ['import-key-pair', '-k', '/dev/zero', '--output-key-prefix', join(x.dir, 'imported')], code: 3, message: () => /reading key \/dev\/zero: more than the limit/ },
   // signature payloads
   { name: 'a signature payload whose optional nests 100,000 deep', args: (x) => [...verifyKey(x), `oci:${x.deep}:v1`], code: 12, message: () => /nested deeper than 1000 levels/, todo: 'lead: parseSimpleSigningClaims (src/verify/simple-signing-claims.ts) must parse with parseBoundedJson (src/core/bounded-json.ts)' },

@@ -5,7 +5,7 @@
 import { before, after } from 'node:test';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -34,6 +34,8 @@ interface Fixture {
   deepBundle: string;
   /** an image whose .sig manifest nests 100,000 levels deep */
   deepSigManifest: string;
+  /** a layout whose image manifest blob is a symlink to /dev/zero */
+  zeroBlob: string;
   corruptIndex: string;
   deepIndex: string;
   badGzip: string;
@@ -78,6 +80,9 @@ before(async () => {
   const sigIndex = `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${deepSigDigest}","size":0,"annotations":{"org.opencontainers.image.ref.name":"v1"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${sha256Digest(deepManifest)}","size":${deepManifest.byteLength},"annotations":{"org.opencontainers.image.ref.name":"${attachmentTag(deepSigDigest, 'signature')}"}}]}`;
   const realSize = (await createLayoutRepository({ kind: 'layout', path: layout('deep-sig-manifest') }).getManifest(deepSigDigest))!.bytes.byteLength;
   await writeIndexJson(layout('deep-sig-manifest'), sigIndex.replace('"size":0', `"size":${realSize}`));
+  const zeroDigest = await image('zero-blob');
+  await rm(join(layout('zero-blob'), 'blobs', 'sha256', zeroDigest.slice(7)));
+  await symlink('/dev/zero', join(layout('zero-blob'), 'blobs', 'sha256', zeroDigest.slice(7)));
   await image('corrupt-index');
   await writeIndexJson(layout('corrupt-index'), '{"schemaVersion":2,');
   await image('deep-index');
@@ -94,7 +99,7 @@ before(async () => {
   await chmod(join(dir, 'tree', 'locked'), 0o000);
   f = {
     dir, key: k.key, pub: k.pub, img: layout('img'), digest, deep: layout('deep'), deepBundle: layout('deep-bundle'), notJsonPayload: layout('not-json-payload'),
-    deepSigManifest: layout('deep-sig-manifest'), corruptIndex: layout('corrupt-index'), deepIndex: layout('deep-index'),
+    deepSigManifest: layout('deep-sig-manifest'), zeroBlob: layout('zero-blob'), corruptIndex: layout('corrupt-index'), deepIndex: layout('deep-index'),
     badGzip: layout('bad-gzip'), badTar: layout('bad-tar'), escapingTar: layout('escaping-tar'), deepJson: join(dir, 'deep.json'),
     notJson: join(dir, 'not.json'), deepYamlPolicy: join(dir, 'deep-policy.yaml'), deepJsonPolicy: join(dir, 'deep-policy.json'),
     tree: join(dir, 'tree'), down: `127.0.0.1:${await freePort()}/hostile/app:v1`,
@@ -118,6 +123,7 @@ const rows: HostileRow<Fixture>[] = [
   { name: 'a tag missing from a layout', args: (x) => ['digest', `oci:${x.img}:nope`], code: 11, message: () => /not found/ },
   { name: 'a layout index.json that is not JSON', args: (x) => ['digest', `oci:${x.corruptIndex}:v1`], code: 3, message: (x) => new RegExp(`corrupt layout index ${literal(x.corruptIndex)}/index.json: not JSON`) },
   { name: 'a layout index.json nested 100,000 deep', args: (x) => ['tree', `oci:${x.deepIndex}:v1`], code: 3, message: () => /corrupt layout index .*: nested deeper than 1000 levels/ },
+  { name: 'a layout blob that is a symlink to /dev/zero (not a regular file: missing)', args: (x) => ['tree', `oci:${x.zeroBlob}:v1`], code: 4, message: (x) => new RegExp(`^ocisign: corrupt layout ${literal(x.zeroBlob)}: index.json names sha256:[0-9a-f]{64} but .* is missing$`, 'm'), maxPeakMiB: MEMORY_MIB },
   { name: 'a .sig manifest nested 100,000 deep', args: (x) => [...verifyKey(x), `oci:${x.deepSigManifest}:v1`], code: 3, message: () => /nested deeper than 1000 levels/ },
   // keys and passwords
   { name: 'a key file that is not a key', args: (x) => [...verifyKey(x), '--key', x.notJson, `oci:${x.img}:v1`], code: 3, message: (x) => new RegExp(literal(x.notJson)) },

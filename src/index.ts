@@ -44,7 +44,8 @@ export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';
 // verification (legacy .sig/.att tags and Sigstore bundles in OCI referrers, one pipeline)
 export { verify, verifyAttestations, type VerifyImageOptions, type VerifyAttestationsOptions } from './api/verify.ts';
 export type { PublicKeyInput, RegistryOptions, TrustInput } from './api/session.ts';
-export { loadTrustedRootFile as loadTrustedRoot, parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
+export { parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
+export { readTrustedRootFile as loadTrustedRoot } from './sigstore/trust-source.ts';
 export type { IdentityPolicy } from './verify/identity.ts';
 export type { VerifiedImage, VerifiedSignature } from './ops/verify.ts';
 export type { VerifiedAttestations, VerifiedAttestation } from './ops/verify-attestation.ts';

@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { OcisignError } from '../core/errors.ts';
 import type { PredicateTypeInfo } from './predicate-types.ts';
 
@@ -29,13 +30,12 @@ export function buildPredicateJson(input: PredicateInput): string {
 }
 
 function jsonObjectText(text: string, input: PredicateInput): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new OcisignError('BAD_INPUT', `reading predicate ${input.source}: not JSON, but predicate type ${input.type.uri} needs a JSON object (${why})`);
+  const r = parseBoundedJson(text);
+  if (!r.ok && r.reason.startsWith('not JSON')) {
+    throw new OcisignError('BAD_INPUT', `reading predicate ${input.source}: not JSON, but predicate type ${input.type.uri} needs a JSON object (${r.reason.slice('not JSON ('.length, -1)})`);
   }
+  if (!r.ok) throw new OcisignError('BAD_INPUT', `reading predicate ${input.source}: ${r.reason}`);
+  const parsed = r.value;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new OcisignError('BAD_INPUT', `reading predicate ${input.source}: predicate type ${input.type.uri} needs a JSON object`);
   }

@@ -1,8 +1,6 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { goJsonString } from '../cosign/go-json.ts';
-import { parseJsonBounded } from '../core/json.ts';
 import { assertDigest } from '../oci/digest.ts';
-
-const MAX_STATEMENT_BYTES = 128 * 1024 * 1024;
 
 export const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -48,8 +46,8 @@ export interface Statement {
 
 /** Parse a DSSE payload as an in-toto Statement; a string is the reason it is not one. */
 export function parseStatement(payload: Uint8Array): Statement | string {
-  const parsed = parseJsonBounded(payload, { maxBytes: MAX_STATEMENT_BYTES });
-  if (!parsed.ok) return `payload is not a JSON in-toto statement: ${parsed.reason}`;
+  const parsed = parseBoundedJson(payload);
+  if (!parsed.ok) return /^not (JSON|UTF-8)/.test(parsed.reason) ? 'payload is not a JSON in-toto statement' : `payload is ${parsed.reason}`;
   const raw = parsed.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'payload is not a JSON object';
   const s = raw as Record<string, unknown>;

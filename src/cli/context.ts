@@ -2,10 +2,12 @@
  * The CLI's context: global options + environment → RegistryClientOptions, a logger, the output mode and
  * `open(ref)`. The only place besides main.ts that reads process.env.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { OcisignError, describeError } from '../core/errors.ts';
+import { OcisignError } from '../core/errors.ts';
+import { fsReason } from '../core/fs.ts';
+import { INPUT_LIMITS, theLimit } from '../core/input-limits.ts';
 import type { Logger, RegistryClientOptions } from '../oci/client-options.ts';
 import type { Reference } from '../oci/reference.ts';
 import type { Repository } from '../oci/repository.ts';
@@ -37,6 +39,8 @@ export interface CliContext {
   parse(input: string): Promise<Reference>;
   /** Open the repository of a reference (layout or registry). */
   open(ref: Reference): Promise<Repository>;
+  /** Open the repository of an image that must exist: a missing layout directory is NOT_FOUND naming it. */
+  openImage(ref: Reference): Promise<Repository>;
   /** Release the dispatcher. */
   close(): Promise<void>;
 }
@@ -76,6 +80,13 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
       const { createRegistryRepository } = await import('../oci/registry/registry-repository.ts');
       return createRegistryRepository(ref, await clientOptions());
     },
+    async openImage(ref) {
+      if (ref.kind === 'layout') {
+        const { assertLayoutExists } = await import('../oci/layout/layout-exists.ts');
+        await assertLayoutExists(ref.path);
+      }
+      return this.open(ref);
+    },
     async close() {
       await closeDispatcher?.();
     },
@@ -113,10 +124,20 @@ async function makeDispatcher(options: RegistryClientOptions) {
   return createCliDispatcher(options);
 }
 
+/** A PEM bundle, read bounded (INPUT_LIMITS.maxCaFileBytes); sync, as the dispatcher is built synchronously after. */
 function readCaFile(file: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
+    const buf = Buffer.allocUnsafe(INPUT_LIMITS.maxCaFileBytes + 1);
+    let total = 0;
+    for (let n; total < buf.byteLength && (n = readSync(fd, buf, total, buf.byteLength - total, null)) > 0; ) total += n;
+    if (total > INPUT_LIMITS.maxCaFileBytes) throw new OcisignError('BAD_INPUT', `reading CA certificates ${file}: more than ${theLimit(INPUT_LIMITS.maxCaFileBytes)}`);
+    return buf.toString('utf8', 0, total);
   } catch (err) {
-    throw new OcisignError('BAD_INPUT', `reading CA certificates ${file}: ${describeError(err)}`, { cause: err });
+    if (err instanceof OcisignError) throw err;
+    throw new OcisignError('BAD_INPUT', `reading CA certificates ${file}: ${fsReason(err)}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

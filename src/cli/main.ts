@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { OcisignError, describeError, isOcisignError } from '../core/errors.ts';
+import { commandOf, unknownCommand, unknownOption, type KnownOptions } from './argv-check.ts';
 import { commands } from './commands/index.ts';
+import { GLOBAL_OPTIONS, globalOptionsWithHints, outputOption } from './global-options.ts';
 import { processIo, type CliIo } from './io.ts';
 
 export function version(): string {
@@ -17,11 +19,13 @@ export function version(): string {
 /** Runs the CLI on `args` (without node and script); resolves to the exit code. */
 export async function main(args: string[], io: CliIo = processIo): Promise<number> {
   const verbose = args.includes('--verbose') || args.includes('-v');
+  if (verbose) io.stderr(`ocisign: node ${process.versions.node}${process.execArgv.length > 0 ? ` ${process.execArgv.join(' ')}` : ''}`);
   try {
     await buildParser(args, io).parseAsync(args, { io });
     return 0;
   } catch (err) {
-    return reportError(err, io, verbose);
+    const command = commandOf(args);
+    return reportError(err, io, verbose, command !== undefined && commandNames().includes(command) ? command : undefined);
   }
 }
 
@@ -29,37 +33,78 @@ function buildParser(args: string[], io: CliIo) {
   const parser = yargs(args)
     .scriptName('ocisign')
     .usage('$0 <command> [options]\n\nSign, attest and verify OCI images; cosign-compatible.')
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'log debug information and stack traces' })
-    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
-    .option('registry-username', { type: 'string', describe: 'registry basic-auth username' })
-    .option('registry-password', { type: 'string', describe: 'registry basic-auth password' })
-    .option('registry-cacert', { type: 'string', normalize: true, describe: 'PEM file of extra CA certificates for registries' })
-    .option('allow-http-registry', { type: 'boolean', default: false, describe: 'allow plain HTTP to non-loopback registries' })
-    .option('allow-insecure-registry', { type: 'boolean', default: false, describe: 'skip TLS verification (dangerous)' })
-    .group(['verbose', 'output', 'registry-username', 'registry-password', 'registry-cacert', 'allow-http-registry', 'allow-insecure-registry', 'help', 'version'], 'Global options:')
+    .options(globalOptionsWithHints())
+    // Each command declares -o with its own default (see commands/index.ts); listed here for `ocisign --help`.
+    .option('output', { ...outputOption('text', 'output format: text or json (verify: json; default: text)'), global: false })
+    .group([...Object.keys(GLOBAL_OPTIONS), 'output', 'help', 'version'], 'Global options:')
     .command(commands)
     .demandCommand(1, 'no command given')
     .strict()
     .version(version())
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 80))
+    .wrap(helpWidth())
     .exitProcess(false)
     .fail((msg, err) => {
       // Validation failures carry a message (usage error, exit 2); handler errors come as `err` alone.
-      if (msg && !isOcisignError(err)) throw new OcisignError('USAGE', lowerFirst(msg.replace(/\s*\n\s*/g, ' ')), { cause: err });
+      if (msg && !isOcisignError(err)) throw new OcisignError('USAGE', usageProblem(args, msg, parser as unknown as YargsInternals) ?? lowerFirst(msg.replace(/\s*\n\s*/g, ' ')), { cause: err });
       throw err;
     });
   parser.showHelpOnFail(false);
+  // help hints come from global-options.ts helpHint (not in @types/yargs 17)
+  (parser as unknown as { usageConfiguration(c: Record<string, boolean>): unknown }).usageConfiguration({ 'hide-types': true });
   void io;
   return parser;
 }
 
-function reportError(err: unknown, io: CliIo, verbose: boolean): number {
+/**
+ * Help is at least 100 columns wide, so yargs (which gives the flag column at most half the width) never cuts a
+ * flag name such as --certificate-github-workflow-repository; wider terminals get up to 120.
+ */
+function helpWidth(): number {
+  return Math.max(100, Math.min(120, process.stdout.columns || 0));
+}
+
+/** A misspelled flag or command, named, with the nearest known one (see argv-check.ts). */
+/** The parts of the yargs instance (untyped in @types/yargs) the fail handler reads; during a command's parse they describe that command. */
+interface YargsInternals {
+  getOptions(): unknown;
+  getInternalMethods(): { getContext(): { commands: string[] } };
+}
+
+function usageProblem(args: string[], msg: string, y: YargsInternals): string | undefined {
+  const inCommand = y.getInternalMethods().getContext().commands.length > 0;
+  const known = y.getOptions() as KnownOptions;
+  if (!inCommand) {
+    return unknownOption(args.slice(0, Math.max(0, args.indexOf(commandOf(args) ?? '\0'))), known) ?? unknownCommand(args, commandNames());
+  }
+  return unknownOption(args, known) ?? (/^not enough non-option arguments/i.test(msg) ? missingArguments(args) : invalidChoice(msg, args));
+}
+
+/** yargs' "Invalid values: Argument: output, Given: "yaml", Choices: "text", "json"" as one plain sentence. */
+function invalidChoice(msg: string, args: string[]): string | undefined {
+  const m = /^Invalid values:\s*Argument: (\S+), Given: (.*), Choices: (.*)$/s.exec(msg.trim());
+  if (!m) return undefined;
+  const command = commands.find((c) => String(c.command).split(' ')[0] === commandOf(args));
+  const positional = command !== undefined && new RegExp(`[<[]${m[1]}[\\].>]`).test(String(command.command));
+  return `invalid value ${m[2]!.trim()} for ${positional ? `<${m[1]}>` : `--${m[1]}`} (one of: ${m[3]!.replace(/"/g, '').trim()})`;
+}
+
+/** "missing arguments: ocisign verify <images..>" instead of yargs' count of non-option arguments. */
+function missingArguments(args: string[]): string | undefined {
+  const command = commands.find((c) => String(c.command).split(' ')[0] === commandOf(args));
+  return command ? `missing arguments: ocisign ${String(command.command)}` : undefined;
+}
+
+function commandNames(): string[] {
+  return commands.map((c) => String(c.command).split(' ')[0]!);
+}
+
+function reportError(err: unknown, io: CliIo, verbose: boolean, command: string | undefined): number {
   if (isOcisignError(err)) {
     io.stderr(`ocisign: ${err.message}`);
     for (const line of err.details) io.stderr(`  ${line}`);
-    if (err.code === 'USAGE') io.stderr('ocisign: run "ocisign --help" for usage');
+    if (err.code === 'USAGE') io.stderr(`ocisign: run "ocisign ${command ? `${command} ` : ''}--help" for usage`);
     if (verbose && err.stack) io.stderr(stackOf(err));
     return err.exitCode;
   }

@@ -49,8 +49,12 @@ export function isOcisignError(err: unknown, code?: ErrorCode): err is OcisignEr
   return err instanceof OcisignError && (code === undefined || err.code === code);
 }
 
-/** Prefix an error's message with the operation it happened in, keeping its code. */
+/**
+ * Prefix an error's message with the operation it happened in, keeping its code. A message that already starts
+ * with this context (a lower layer said "resolving X: …" and its caller adds "resolving X") is kept as it is.
+ */
 export function withContext(context: string, err: unknown): OcisignError {
+  if (err instanceof OcisignError && err.message.startsWith(`${context}: `)) return err;
   if (err instanceof OcisignError) {
     return new OcisignError(err.code, `${context}: ${err.message}`, { cause: err.cause ?? err, details: err.details });
   }

@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { OcisignError } from '../core/errors.ts';
 import { decodeBase64Strict } from './base64.ts';
 
@@ -22,12 +23,9 @@ export function isDirSignature(bytes: Uint8Array): boolean {
  */
 export function parseDirSignature(bytes: Uint8Array, source: string): DirSignature | undefined {
   if (!isDirSignature(bytes)) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX.byteLength)));
-  } catch (err) {
-    throw new OcisignError('BAD_INPUT', `reading signature ${source}: not JSON after the sigstore-json prefix`, { cause: err });
-  }
+  const parsed = parseBoundedJson(bytes.subarray(PREFIX.byteLength));
+  if (!parsed.ok) throw new OcisignError('BAD_INPUT', `reading signature ${source}: ${/^not (JSON|UTF-8)/.test(parsed.reason) ? 'not JSON' : parsed.reason} after the sigstore-json prefix`);
+  const doc = parsed.value;
   const d = doc as { mimeType?: unknown; payload?: unknown; annotations?: unknown };
   if (typeof d.mimeType !== 'string' || typeof d.payload !== 'string') {
     throw new OcisignError('BAD_INPUT', `reading signature ${source}: missing mimeType or payload`);

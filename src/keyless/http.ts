@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from '../oci/registry/undici.ts';
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { describeError, OcisignError } from '../core/errors.ts';
 import { readLimited, readPrefix, type Headers } from '../oci/registry/http-body.ts';
 
@@ -64,11 +65,9 @@ export async function postJson(req: Omit<ServiceRequest, 'method' | 'body'> & { 
 }
 
 export function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new OcisignError('IO', `${what}: the answer is not JSON (${describeError(err)})`, { cause: err });
-  }
+  const r = parseBoundedJson(new TextDecoder().decode(bytes));
+  if (!r.ok) throw new OcisignError('IO', `${what}: the answer is ${r.reason}`);
+  return r.value;
 }
 
 /** `base` + `path` without doubled slashes (`--fulcio-url https://f.example/` works). */

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFileBounded } from '../core/fs.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { Dispatcher } from 'undici';
 import { describeError, OcisignError } from '../core/errors.ts';
@@ -55,12 +56,12 @@ function looksLikeJwt(value: string): boolean {
 
 async function readTokenFile(path: string): Promise<string | undefined> {
   try {
-    const text = (await readFile(path, 'utf8')).trim();
+    const text = (await readFileBounded(path, INPUT_LIMITS.maxTokenFileBytes, 'identity token')).toString('utf8').trim();
     return text === '' ? undefined : text;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = ((err as { cause?: NodeJS.ErrnoException }).cause)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return undefined;
-    throw new OcisignError('BAD_INPUT', `reading identity token ${path}: ${describeError(err)}`, { cause: err });
+    throw err;
   }
 }
 

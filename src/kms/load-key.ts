@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { OcisignError, describeError } from '../core/errors.ts';
+import { readFileBounded } from '../core/fs.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
+import { OcisignError } from '../core/errors.ts';
 import type { Password } from '../sign/encrypted-key.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
 import { describeKeyRef, parseKeyRef, type KeyRef } from './key-ref.ts';
@@ -118,16 +119,9 @@ function pkcs11Options(options: LoadKeyOptions) {
   return { ...(options.env ? { env: options.env } : {}), ...(options.askPin ? { askPin: options.askPin } : {}) };
 }
 
-/** A key file's text (at most 1 MiB), with a one-line error naming it. */
+/** A key file's text, read bounded (INPUT_LIMITS.maxKeyFileBytes: `/dev/zero` stops there), with a one-line error naming it. */
 export async function readKeyText(path: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (info.size > 1024 * 1024) throw new OcisignError('BAD_INPUT', `reading key ${path}: too large for a key file`);
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (err instanceof OcisignError) throw err;
-    throw new OcisignError('BAD_INPUT', `reading key ${path}: ${describeError(err)}`, { cause: err });
-  }
+  return (await readFileBounded(path, INPUT_LIMITS.maxKeyFileBytes, 'key')).toString('utf8');
 }
 
 export { describeKeyRef, parseKeyRef };

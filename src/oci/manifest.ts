@@ -1,3 +1,4 @@
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { OcisignError } from '../core/errors.ts';
 import { isDigest } from './digest.ts';
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from './media-types.ts';
@@ -55,12 +56,9 @@ export type ParsedManifest =
  * descriptor's); the document's own mediaType wins when present. `what` names it in errors.
  */
 export function parseManifest(bytes: Uint8Array, mediaType: string | undefined, what: string): ParsedManifest {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new OcisignError('BAD_INPUT', `invalid manifest ${what}: not JSON`, { cause: err });
-  }
+  const parsed = parseBoundedJson(bytes);
+  if (!parsed.ok) throw new OcisignError('BAD_INPUT', `invalid manifest ${what}: ${/^not (JSON|UTF-8)/.test(parsed.reason) ? 'not JSON' : parsed.reason}`);
+  const doc = parsed.value;
   if (!isObject(doc)) throw new OcisignError('BAD_INPUT', `invalid manifest ${what}: not an object`);
   if (doc.schemaVersion !== 2) {
     throw new OcisignError('BAD_INPUT', `invalid manifest ${what}: schemaVersion ${JSON.stringify(doc.schemaVersion)} (only 2 is supported)`);
@@ -80,8 +78,10 @@ export function parseManifest(bytes: Uint8Array, mediaType: string | undefined, 
 }
 
 /** The media type of manifest bytes: the document's own field, else a guess from its shape. */
-export function manifestMediaTypeOf(bytes: Uint8Array): string {
-  const doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+export function manifestMediaTypeOf(bytes: Uint8Array, what = 'manifest'): string {
+  const parsed = parseBoundedJson(bytes);
+  if (!parsed.ok || !isObject(parsed.value)) throw new OcisignError('BAD_INPUT', `invalid manifest ${what}: ${parsed.ok ? 'not an object' : parsed.reason}`);
+  const doc = parsed.value;
   if (typeof doc.mediaType === 'string') return doc.mediaType;
   return Array.isArray(doc.manifests) ? MediaType.OciIndex : MediaType.OciManifest;
 }

@@ -3,6 +3,7 @@
  * `index.docker.io/library/nginx:latest`); layout references are `oci:DIR[:TAG|@DIGEST]`.
  * Grammar: the distribution reference grammar (docker/distribution `reference/regexp.go`).
  */
+import { basename, resolve as resolvePath } from 'node:path';
 import { OcisignError } from '../core/errors.ts';
 import { isDigest } from './digest.ts';
 
@@ -127,6 +128,18 @@ export function formatReference(ref: Reference): string {
 /** `registry/repository` (cosign's `docker-reference`) or `oci:DIR` for a layout. */
 export function repositoryName(ref: Reference): string {
   return ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : `oci:${ref.path}`;
+}
+
+/**
+ * The identity a signature names (cosign's `docker-reference`), and what `verify --check-docker-reference`
+ * requires: `registry/repository` for a registry; for a layout `oci:<name>`, the layout directory's own name.
+ * A repository is named, not located: `oci:img`, `oci:./img`, `oci:/abs/path/img` and a copy or move of the
+ * directory to `/elsewhere/img` are one identity; renaming the directory makes another, as copying to another
+ * registry repository does (see SECURITY.md).
+ */
+export function signedIdentity(ref: Reference): string {
+  if (ref.kind === 'registry') return repositoryName(ref);
+  return `oci:${basename(resolvePath(ref.path))}`;
 }
 
 /** The same repository without tag or digest. */

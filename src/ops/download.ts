@@ -9,6 +9,7 @@
 import { predicateTypeUri } from '../attest/predicate-types.ts';
 import { readAttachments, type AttachmentLayer } from '../cosign/attachments.ts';
 import { CosignAnnotation } from '../cosign/media-types.ts';
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { OcisignError } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import { parseManifest } from '../oci/manifest.ts';
@@ -79,12 +80,11 @@ function bundleLines(bundles: readonly ReferrerBundle[], kind: EvidenceKind, pre
 
 function signatureLine(layer: AttachmentLayer): string {
   const a = layer.annotations;
+  // an annotation that is not (bounded) JSON is printed as the string it is
   const json = (key: string) => {
-    try {
-      return a[key] === undefined ? null : JSON.parse(a[key]!);
-    } catch {
-      return a[key];
-    }
+    if (a[key] === undefined) return null;
+    const parsed = parseBoundedJson(a[key]!);
+    return parsed.ok ? parsed.value : a[key];
   };
   return JSON.stringify({
     Base64Signature: a[CosignAnnotation.Signature] ?? '',

@@ -8,6 +8,7 @@
  * `ocisign:image:visible` true or false.
  */
 import { basename } from 'node:path';
+import { parseBoundedJson } from '../core/bounded-json.ts';
 import { OcisignError } from '../core/errors.ts';
 import type { Descriptor, ImageManifest } from '../oci/manifest.ts';
 import { fetchManifest, describeRef } from '../oci/image-walk.ts';
@@ -130,7 +131,9 @@ function platformMatches(d: Descriptor, wanted: string): boolean {
 
 async function readPlatform(repo: Repository, config: Descriptor): Promise<{ platform?: string; arch?: string }> {
   try {
-    const cfg = JSON.parse(Buffer.from(await repo.readBlob(config.digest, DEFAULT_LIMITS.maxManifestBytes)).toString('utf8')) as { os?: string; architecture?: string; variant?: string };
+    const parsed = parseBoundedJson(await repo.readBlob(config.digest, DEFAULT_LIMITS.maxManifestBytes));
+    if (!parsed.ok) return {};
+    const cfg = parsed.value as { os?: string; architecture?: string; variant?: string };
     if (!cfg.architecture) return {};
     return { platform: [cfg.os, cfg.architecture, cfg.variant].filter(Boolean).join('/'), arch: cfg.architecture };
   } catch {

@@ -23,10 +23,11 @@
  * Everything is checked at load: unknown fields, a type that is neither a name nor a URI, every glob and every
  * CEL expression (syntax, static type check) — a bad one is BAD_INPUT (exit 3) naming the file and rule.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OcisignError, describeError } from '../core/errors.ts';
+import { readFileBounded } from '../core/fs.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
 import { PREDICATE_TYPES, resolvePredicateType } from '../attest/predicate-types.ts';
 import type { Verifier } from '../sign/signer.ts';
 import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../verify/identity.ts';
@@ -77,19 +78,11 @@ export interface ImageRule {
   verifiers?: readonly Verifier[];
 }
 
-const MAX_POLICY_BYTES = 1024 * 1024;
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'keys', 'identities', 'trustedRoot', 'signatures', 'attestations', 'limits', 'images', 'noMatchPolicy']);
 const RULE_FIELDS = ['glob', 'keys', 'identities', 'signatures', 'attestations'];
 
 export async function loadPolicy(path: string): Promise<Policy> {
-  let text: string;
-  try {
-    const info = await stat(path);
-    if (info.size > MAX_POLICY_BYTES) throw new OcisignError('BAD_INPUT', `${info.size} bytes, more than the limit of ${MAX_POLICY_BYTES}`);
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new OcisignError('BAD_INPUT', `reading policy ${path}: ${describeError(err)}`, { cause: err });
-  }
+  const text = (await readFileBounded(path, INPUT_LIMITS.maxPolicyFileBytes, 'policy')).toString('utf8');
   return parsePolicy(text, path);
 }
 

@@ -2,6 +2,8 @@
  * The SBOM model shared by catalogers and writers. Not the wire format: writers turn it into
  * CycloneDX (via @cyclonedx/cyclonedx-library) or SPDX, sorted and deterministic.
  */
+import { OcisignError } from '../core/errors.ts';
+import { INPUT_LIMITS } from '../core/input-limits.ts';
 
 /** Where a package was found. */
 export interface Location {
@@ -91,4 +93,14 @@ export interface Sbom {
   warnings: SbomWarning[];
   /** Declared applications (lockfiles); absent for image scans that list installed packages only. */
   applications?: SbomApplication[];
+}
+
+/** `target.push(...items)` without the spread, which overflows the stack past ~100,000 items. */
+export function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
+/** Refuse an SBOM of more than INPUT_LIMITS.maxSbomPackages packages (exit 3), naming where they came from. */
+export function assertPackageCount(count: number, where: string, max = INPUT_LIMITS.maxSbomPackages): void {
+  if (count > max) throw new OcisignError('BAD_INPUT', `${where}: more than ${max} packages, the limit of one SBOM`);
 }

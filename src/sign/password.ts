@@ -16,13 +16,17 @@ export interface PasswordSource {
 }
 
 export interface ReadPasswordOptions {
-  /** Ask twice on a TTY and require both to match (generate-key-pair, import-key-pair). */
+  /**
+   * For a new key (generate-key-pair, import-key-pair): ask twice on a TTY and require both to match, and refuse
+   * an empty password read from stdin (no terminal and nothing piped would otherwise encrypt with '' silently).
+   */
   confirm?: boolean;
 }
 
 /**
  * cosign's password order: COSIGN_PASSWORD if set (even empty), else a TTY prompt (confirmed when asked),
  * else all of stdin with one trailing newline removed (cosign keeps it; a piped `echo pw |` is the common case).
+ * Unlike cosign, a new key is not encrypted with an empty password that came from an empty stdin (USAGE, exit 2).
  */
 export async function readPassword(source: PasswordSource, options: ReadPasswordOptions = {}): Promise<string> {
   const fromEnv = source.envPassword();
@@ -34,7 +38,11 @@ export async function readPassword(source: PasswordSource, options: ReadPassword
     if (first !== second) throw new OcisignError('BAD_INPUT', 'reading password: passwords do not match');
     return first;
   }
-  return trimOneNewline(await source.readAll());
+  const piped = trimOneNewline(await source.readAll());
+  if (piped === '' && options.confirm) {
+    throw new OcisignError('USAGE', 'no password for the new key: set COSIGN_PASSWORD (COSIGN_PASSWORD= for an empty one), pipe it on stdin, or run in a terminal');
+  }
+  return piped;
 }
 
 export function trimOneNewline(text: string): string {

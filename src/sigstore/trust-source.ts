@@ -21,11 +21,27 @@ export function defaultTufCachePath(env: Readonly<Record<string, string | undefi
 export function trustedRootProvider(source: TrustSource): () => Promise<TrustedRoot> {
   let loaded: Promise<TrustedRoot> | undefined;
   return () => {
-    loaded ??= import('./trusted-root.ts').then(({ fetchTrustedRootTuf, loadTrustedRootFile }) =>
+    loaded ??= import('./trusted-root.ts').then(({ fetchTrustedRootTuf }) =>
       source.trustedRootFile
-        ? loadTrustedRootFile(source.trustedRootFile)
+        ? readTrustedRootFile(source.trustedRootFile)
         : fetchTrustedRootTuf({ cachePath: source.tufCachePath, ...(source.tufMirrorUrl ? { mirrorUrl: source.tufMirrorUrl } : {}) }),
     );
     return loaded;
   };
+}
+
+/**
+ * `--trusted-root FILE`: read bounded (INPUT_LIMITS.maxTrustedRootBytes, so `/dev/zero` stops at the limit),
+ * checked by the bounded JSON parser, then parsed. BAD_INPUT (exit 3) naming the file.
+ */
+export async function readTrustedRootFile(path: string): Promise<TrustedRoot> {
+  const [{ readFileBounded }, { INPUT_LIMITS }, { parseBoundedJsonOrThrow }, { parseTrustedRoot }] = await Promise.all([
+    import('../core/fs.ts'),
+    import('../core/input-limits.ts'),
+    import('../core/bounded-json.ts'),
+    import('./trusted-root.ts'),
+  ]);
+  const bytes = await readFileBounded(path, INPUT_LIMITS.maxTrustedRootBytes, 'trusted root');
+  parseBoundedJsonOrThrow(bytes, `reading trusted root ${path}`);
+  return parseTrustedRoot(bytes, path);
 }

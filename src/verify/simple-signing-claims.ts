@@ -1,6 +1,6 @@
 import { SIMPLE_SIGNING_TYPE } from '../cosign/media-types.ts';
 import { goJsonString, goJsonValue } from '../cosign/go-json.ts';
-import { parseJsonBounded } from '../core/json.ts';
+import { parseBoundedJson } from '../core/bounded-json.ts';
 
 /** Signature payloads are a few hundred bytes; cosign refuses payloads over 128 MiB. */
 const MAX_PAYLOAD_JSON_BYTES = 128 * 1024 * 1024;
@@ -22,7 +22,7 @@ export interface SimpleSigningClaims {
  * Returns a reason string when the payload is unusable.
  */
 export function parseSimpleSigningClaims(bytes: Uint8Array): SimpleSigningClaims | string {
-  const parsed = parseJsonBounded(bytes, { maxBytes: MAX_PAYLOAD_JSON_BYTES });
+  const parsed = parseBoundedJson(bytes, { maxBytes: MAX_PAYLOAD_JSON_BYTES });
   if (!parsed.ok) return `payload is not usable JSON: ${parsed.reason}`;
   const doc = parsed.value;
   if (!isObject(doc)) return 'payload is not a JSON object';

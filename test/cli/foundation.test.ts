@@ -85,7 +85,7 @@ test('errors: one line, stable exit codes, stack only with --verbose', async (t)
 
   const usage = await runCli(['digest']);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /^ocisign: not enough non-option arguments/);
+  assert.match(usage.stderr, /^ocisign: missing arguments: ocisign digest <image>\n/);
   assert.equal((await runCli(['no-such-command'])).code, 2);
   assert.equal((await runCli(['--output', 'yaml', 'digest', 'x'])).code, 2);
   const refused = await runCli(['digest', '127.0.0.1:1/nothing/here:v1']);

@@ -72,6 +72,14 @@ describe('ocisign generate-key-pair / import-key-pair / public-key', () => {
     assert.equal(pub.stdout, await readFile(join(dir, 'piped.pub'), 'utf8'));
   });
 
+  it('COSIGN_PASSWORD unset, no TTY and nothing on stdin: generate-key-pair refuses (exit 2) and writes nothing', async () => {
+    const r = await ocisign(dir, ['generate-key-pair', '--output-key-prefix', 'nopass'], { stdin: '' });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.split('\n')[0], 'ocisign: no password for the new key: set COSIGN_PASSWORD (COSIGN_PASSWORD= for an empty one), pipe it on stdin, or run in a terminal');
+    await assert.rejects(stat(join(dir, 'nopass.key')));
+    await assert.rejects(stat(join(dir, 'nopass.pub')));
+  });
+
   it('public-key with a wrong password: exit 3, a plain message, no secret printed', async () => {
     const r = await ocisign(dir, ['public-key', '--key', 'piped.key'], { password: 'hunter2-wrong' });
     assert.equal(r.code, 3);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { pushTestImage, pushTestIndex, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
@@ -33,7 +33,7 @@ test('sign a layout image by tag, then verify it (cosign output shape, exit code
   // cosign's element, plus where the signature was found
   assert.equal(
     ok.stdout,
-    `[{"critical":{"identity":{"docker-reference":"oci:${layout}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null,` +
+    `[{"critical":{"identity":{"docker-reference":"oci:${basename(layout)}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null,` +
       `"source":{"kind":"tag","repository":"oci:${layout}","tag":"${sigTag}","layer":0,"digest":"${layer}"}}]\n`,
   );
   assert.match(ok.stderr, /The following checks were performed on each of these signatures:/);
@@ -111,7 +111,7 @@ test('--repository stores the .sig elsewhere; docker-reference stays the origina
   assert.equal(r.code, 0, r.stderr);
   const stored = await readAttachments(createLayoutRepository({ kind: 'layout', path: sigs }), digest, 'signature', { payloads: true });
   assert.equal(stored.layers.length, 1);
-  assert.match(new TextDecoder().decode(stored.layers[0]!.payload), new RegExp(`"docker-reference":"oci:${layout}"`));
+  assert.match(new TextDecoder().decode(stored.layers[0]!.payload), new RegExp(`"docker-reference":"oci:${basename(layout)}"`));
   assert.equal((await runCli(['verify', '--key', k1.pub, '--insecure-ignore-tlog', `oci:${layout}:v1`])).code, 10);
   const v = await runCli(['verify', '--key', k1.pub, '--insecure-ignore-tlog', `oci:${layout}:v1`], { COSIGN_REPOSITORY: `oci:${sigs}` });
   assert.equal(v.code, 0, v.stderr);

@@ -60,6 +60,13 @@ describe('password order (COSIGN_PASSWORD, TTY, stdin)', () => {
     assert.equal(await readPassword(source({ stdin: '' })), '');
     assert.equal(trimOneNewline(' spaced \n'), ' spaced ');
   });
+
+  it('a new key (confirm) refuses an empty stdin password; COSIGN_PASSWORD= and a piped password still work', async () => {
+    await assert.rejects(readPassword(source({ stdin: '' }), { confirm: true }), (err: unknown) => isOcisignError(err, 'USAGE') && /set COSIGN_PASSWORD/.test(err.message));
+    await assert.rejects(readPassword(source({ stdin: '\n' }), { confirm: true }), (err: unknown) => isOcisignError(err, 'USAGE'));
+    assert.equal(await readPassword(source({ env: '', stdin: '' }), { confirm: true }), '');
+    assert.equal(await readPassword(source({ stdin: 'pw\n' }), { confirm: true }), 'pw');
+  });
 });
 
 describe('terminalPasswordSource', () => {

@@ -76,7 +76,7 @@ test('bad inputs give a reason per signature', async () => {
 
 test('a payload nesting deeper than the limit is a reason, not a crash', async () => {
   const deep = enc(`{"critical":{"identity":{"docker-reference":"r/a"},"image":{"docker-manifest-digest":"${DIGEST}"},"type":"cosign container image signature"},"optional":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
-  assert.match(await reasonOf(verify(await layer(deep))), /nests deeper than 1000 levels/);
+  assert.match(await reasonOf(verify(await layer(deep))), /nested deeper than 1000 levels/);
 });
 
 test('extra fields in the payload are accepted, as cosign does', async () => {

@@ -26,7 +26,7 @@ export const copyCommand: CommandModule<GlobalArgs, CopyArgs> = {
       const { copyImage } = await import('../../ops/copy.ts');
       const srcRef = await ctx.parse(args.source);
       const dstRef = await ctx.parse(args.destination);
-      const [src, dst] = [await ctx.open(srcRef), await ctx.open(dstRef)];
+      const [src, dst] = [await ctx.openImage(srcRef), await ctx.open(dstRef)];
       const result = await copyImage(src, srcRef, dst, dstRef, { concurrency: args.parallelism, logger: ctx.logger });
       const text = `copied ${result.source} to ${result.destination} (${result.manifests} manifests, ${result.blobsCopied} blobs copied, ${result.blobsSkipped} already there${result.attachments.length ? `, attachments: ${result.attachments.join(' ')}` : ''})`;
       ctx.logger.debug(text);

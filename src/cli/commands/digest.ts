@@ -14,7 +14,7 @@ export const digestCommand: CommandModule<GlobalArgs, DigestArgs> = {
     runCommand(argv, async (ctx, args) => {
       const { digestImage } = await import('../../ops/digest.ts');
       const ref = await ctx.parse(args.image);
-      const result = await digestImage(await ctx.open(ref), ref);
+      const result = await digestImage(await ctx.openImage(ref), ref);
       return { text: result.digest, json: result };
     }),
 };

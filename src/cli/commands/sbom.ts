@@ -76,7 +76,7 @@ async function resolveTarget(ctx: CliContext, input: string, platform: string | 
     if (isDir || input.startsWith('.') || input.startsWith('/')) return { kind: 'directory' as const, path: input };
   }
   const ref = await ctx.parse(input);
-  return { kind: 'image' as const, repository: await ctx.open(ref), ref, platform };
+  return { kind: 'image' as const, repository: await ctx.openImage(ref), ref, platform };
 }
 
 /** SOURCE_DATE_EPOCH (seconds) when set; else now, or nothing with --deterministic. */

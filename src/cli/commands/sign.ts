@@ -35,6 +35,7 @@ interface SignArgs extends SigningArgs {
   annotations?: string | string[];
   recursive?: boolean;
   repository?: string;
+  'sign-container-identity'?: string;
 }
 
 /**
@@ -63,14 +64,14 @@ export function ioOf(args: object): CliIo {
 
 /** What sign and verify resolve per IMAGE argument. */
 export async function imageTarget(ctx: CliContext, input: string, signatureRepo: string | undefined) {
-  const { formatReference, lookupKey, repositoryName } = await import('../../oci/reference.ts');
+  const { formatReference, lookupKey, signedIdentity } = await import('../../oci/reference.ts');
   const ref = await ctx.parse(input);
   const sigRef = await targetRepository(ctx, signatureRepo);
   return {
-    image: await ctx.open(ref),
+    image: await ctx.openImage(ref),
     ref: lookupKey(ref),
     name: formatReference(ref),
-    dockerReference: repositoryName(ref),
+    dockerReference: signedIdentity(ref),
     signatures: sigRef ? await ctx.open(sigRef) : undefined,
   };
 }
@@ -147,7 +148,8 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
         .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references (a digest is safest)' })
         .option('annotations', { alias: 'a', type: 'string', describe: 'extra key=value claims signed in the payload (repeatable, comma-separated)' })
         .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'sign an index and every manifest it names' })
-        .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' }),
+        .option('repository', { type: 'string', describe: 'store signatures in this repository (default: $COSIGN_REPOSITORY)' })
+        .option('sign-container-identity', { type: 'string', describe: "the identity to sign (the payload's docker-reference) instead of the image's repository, e.g. the registry repository a layout will be pushed to" }),
     ),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
@@ -162,6 +164,8 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
+      const identity = args['sign-container-identity'];
+      if (identity !== undefined) for (const t of targets) t.dockerReference = identity;
       const warmUp = Promise.all(targets.map((t) => t.image.resolve(t.ref))).catch(() => undefined);
       const [setup] = await Promise.all([settingUp, warmUp]);
       const signed = await signImages(targets, {

@@ -17,7 +17,7 @@ export const treeCommand: CommandModule<GlobalArgs, TreeArgs> = {
       const { renderTree } = await import('../render-tree.ts');
       const ref = await ctx.parse(args.image);
       const target = await targetRepository(ctx, ctx.env.COSIGN_REPOSITORY);
-      const repo = await ctx.open(ref);
+      const repo = await ctx.openImage(ref);
       const tree = await treeImage(repo, ref, { targetRepository: target && (await ctx.open(target)) });
       return { text: renderTree(tree), json: tree };
     }),

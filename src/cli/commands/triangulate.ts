@@ -21,7 +21,7 @@ export const triangulateCommand: CommandModule<GlobalArgs, TriangulateArgs> = {
       const { triangulateImage } = await import('../../ops/triangulate.ts');
       const ref = await ctx.parse(args.image);
       const target = await targetRepository(ctx, args.repository ?? ctx.env.COSIGN_REPOSITORY);
-      const result = await triangulateImage(await ctx.open(ref), ref, args.type, { targetRepository: target });
+      const result = await triangulateImage(await ctx.openImage(ref), ref, args.type, { targetRepository: target });
       return { text: result.reference, json: result };
     }),
 };

@@ -1,6 +1,8 @@
 /** index.json of an OCI image layout: read, validate, and update under the lock. */
-import { readFile } from 'node:fs/promises';
-import { OcisignError, describeError } from '../../core/errors.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
+import { OcisignError } from '../../core/errors.ts';
+import { fsReason, readFileBounded } from '../../core/fs.ts';
+import { INPUT_LIMITS } from '../../core/input-limits.ts';
 import { isDigest } from '../digest.ts';
 import type { Descriptor } from '../manifest.ts';
 import { MediaType } from '../media-types.ts';
@@ -21,20 +23,18 @@ export function emptyIndex(): LayoutIndex {
 
 /** The parsed index.json, or undefined when the file does not exist. Corrupt → BAD_INPUT naming the path. */
 export async function readLayoutIndex(path: string): Promise<LayoutIndex | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFileBounded(path, INPUT_LIMITS.maxLayoutIndexBytes, 'layout index');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OcisignError('IO', `reading ${path}: ${describeError(err)}`, { cause: err });
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    if (cause?.code === 'ENOENT') return undefined;
+    if (cause?.code === undefined) throw err; // over the limit: bad input
+    throw new OcisignError('IO', `reading ${path}: ${fsReason(cause)}`, { cause });
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new OcisignError('BAD_INPUT', `corrupt layout index ${path}: not JSON`, { cause: err });
-  }
-  return checkIndex(doc, path);
+  const parsed = parseBoundedJson(bytes.toString('utf8'), { maxBytes: INPUT_LIMITS.maxLayoutIndexBytes });
+  if (!parsed.ok) throw new OcisignError('BAD_INPUT', `corrupt layout index ${path}: ${parsed.reason.startsWith('not JSON') ? 'not JSON' : parsed.reason}`);
+  return checkIndex(parsed.value, path);
 }
 
 function checkIndex(doc: unknown, path: string): LayoutIndex {

@@ -6,7 +6,7 @@
  * concurrent writers (processes) never lose an entry. Manifests put by digest are stored as blobs only.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { OcisignError, describeError } from '../../core/errors.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../core/limits.ts';
@@ -19,7 +19,7 @@ import { listLayoutReferrers, pushLayoutReferrer } from './layout-referrers.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { DEFAULT_LOCK_OPTIONS, withFileLock, type LockOptions } from './index-lock.ts';
 import { emptyIndex, findTag, readLayoutIndex, serializeIndex, setTag, tagOf, type LayoutIndex } from './layout-index.ts';
-import { pathExists } from '../../core/fs.ts';
+import { pathExists, readFileBounded } from '../../core/fs.ts';
 
 export interface LayoutRepositoryOptions {
   logger?: Logger;
@@ -154,7 +154,8 @@ export class LayoutRepository implements Repository {
     const size = await this.blobSize(digest);
     if (size === undefined) throw new OcisignError('NOT_FOUND', `blob ${digest} not found in ${this.displayName} (${this.blobPath(digest)})`);
     if (size > maxBytes) throw new OcisignError('BAD_INPUT', `blob ${digest} in ${this.displayName} is ${size} bytes (limit ${maxBytes})`);
-    const bytes = new Uint8Array(await readFile(this.blobPath(digest)));
+    // bounded while reading too: a blob path that is a device or grew after the size check stops at the limit
+    const bytes = new Uint8Array(await readFileBounded(this.blobPath(digest), maxBytes, `blob ${digest} in ${this.displayName}`));
     const actual = hashOf(bytes, digest);
     if (actual !== digest) {
       throw new OcisignError('BAD_INPUT', `corrupt layout ${this.root}: ${this.blobPath(digest)} has digest ${actual}`);

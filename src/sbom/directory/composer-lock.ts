@@ -7,7 +7,7 @@ import { composerPurl } from '../purl.ts';
 import type { SbomPackage } from '../model.ts';
 import { hashFromHex } from './integrity.ts';
 import { licensesOf } from './npm-lock.ts';
-import { parseJsonLockfile } from './npm-common.ts';
+import { parseJsonLockfile, parseJsonObject } from './npm-common.ts';
 import { dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
 
@@ -47,14 +47,8 @@ export async function parseComposerLock(input: LockfileInput): Promise<LockfileR
   });
   const composerJson = await input.readSibling('composer.json');
   let rootNames: string[] | undefined;
-  if (composerJson !== undefined) {
-    try {
-      const j = JSON.parse(composerJson) as Entry;
-      rootNames = [...requireNames(j.require), ...requireNames(j['require-dev'])];
-    } catch {
-      rootNames = undefined;
-    }
-  }
+  const j = parseJsonObject(composerJson) as Entry | undefined;
+  if (j) rootNames = [...requireNames(j.require), ...requireNames(j['require-dev'])];
   const rootDependsOn = rootNames
     ? unique(rootNames.map((n) => byName.get(n)).filter((p): p is string => !!p))
     : packagesWithoutParents(made);

@@ -13,6 +13,7 @@ export const gemfileLockCataloger: LockfileCataloger = {
   name: 'gemfile-lock',
   type: 'gem',
   matches: (base) => base === 'Gemfile.lock' || base === 'gems.locked',
+  lineOriented: true,
   parse: parseGemfileLock,
 };
 

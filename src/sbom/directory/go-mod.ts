@@ -13,6 +13,7 @@ export const goModCataloger: LockfileCataloger = {
   name: 'go-mod',
   type: 'golang',
   matches: (base) => base === 'go.mod',
+  lineOriented: true,
   parse: parseGoMod,
 };
 
@@ -20,6 +21,7 @@ export const goSumCataloger: LockfileCataloger = {
   name: 'go-sum',
   type: 'golang',
   matches: (base) => base === 'go.sum',
+  lineOriented: true,
   async parse(input) {
     if ((await input.readSibling('go.mod')) !== undefined) return { packages: [], rootDependsOn: [], warnings: [] };
     return parseGoSum(input);

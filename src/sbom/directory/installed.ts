@@ -5,11 +5,15 @@
  *   npm's hidden `node_modules/.package-lock.json` counts as one and is parsed by the npm-lock cataloger);
  * - `*.dist-info` / `*.egg-info` directories found by the walk (virtualenvs, vendored site-packages).
  * Only package.json files at package roots are read (`[@scope/]name/package.json`, recursively into nested
- * node_modules); symlinks are not followed.
+ * node_modules); symlinks are not followed. A package.json or METADATA over DEFAULT_METADATA_MAX_BYTES is skipped
+ * with a warning, as in an image.
  */
-import { opendir, readFile } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../core/errors.ts';
+import { fsReason, readFileBounded } from '../../core/fs.ts';
+import { DEFAULT_METADATA_MAX_BYTES } from '../catalogers/installed/cataloger.ts';
+import type { WarningSink } from './read-file.ts';
 import type { InstalledCataloger, InstalledFile } from '../catalogers/installed/cataloger.ts';
 import { npmCataloger } from '../catalogers/installed/npm.ts';
 import { pythonCataloger } from '../catalogers/installed/python.ts';
@@ -21,31 +25,41 @@ export interface InstalledResult {
   warnings: SbomWarning[];
 }
 
-/** package.json paths (relative to root) of every package installed under `<dir>/node_modules`. */
-export async function listNodeModules(root: string, dir: string): Promise<string[]> {
+/**
+ * package.json paths (relative to root) of every package installed under `<dir>/node_modules`. Depth first,
+ * iteratively; a directory that cannot be read is a warning.
+ */
+export async function listNodeModules(root: string, dir: string, warn: WarningSink): Promise<string[]> {
   const out: string[] = [];
-  const visit = async (nm: string): Promise<void> => {
-    let entries;
+  const entriesOf = async (rel: string, missingIsFine: boolean) => {
+    const names: { name: string; isDirectory: boolean }[] = [];
     try {
-      entries = await opendir(join(root, nm));
-    } catch {
-      return;
+      for await (const e of await opendir(join(root, rel))) names.push({ name: e.name, isDirectory: e.isDirectory() });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (!(missingIsFine && (code === 'ENOENT' || code === 'ENOTDIR'))) warn({ subject: `${rel}/`, reason: `unreadable directory (${fsReason(err)}); skipped` });
     }
+    return names;
+  };
+  // A stack of directories to list and package.json paths to emit, so the order is the recursive one.
+  const pending: ({ list: string } | { emit: string })[] = [{ list: dir === '' ? 'node_modules' : `${dir}/node_modules` }];
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    if ('emit' in item) {
+      out.push(item.emit);
+      continue;
+    }
+    const nm = item.list;
     const dirs: string[] = [];
-    for await (const e of entries) {
-      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    for (const e of await entriesOf(nm, true)) {
+      if (!e.isDirectory || e.name.startsWith('.')) continue;
       if (e.name.startsWith('@')) {
-        const scoped = await opendir(join(root, nm, e.name));
-        for await (const s of scoped) if (s.isDirectory()) dirs.push(`${nm}/${e.name}/${s.name}`);
+        for (const s of await entriesOf(`${nm}/${e.name}`, false)) if (s.isDirectory) dirs.push(`${nm}/${e.name}/${s.name}`);
       } else dirs.push(`${nm}/${e.name}`);
     }
     dirs.sort();
-    for (const d of dirs) {
-      out.push(`${d}/package.json`);
-      await visit(`${d}/node_modules`);
-    }
-  };
-  await visit(dir === '' ? 'node_modules' : `${dir}/node_modules`);
+    for (let i = dirs.length - 1; i >= 0; i--) pending.push({ list: `${dirs[i]}/node_modules` }, { emit: `${dirs[i]}/package.json` });
+  }
   return out;
 }
 
@@ -61,9 +75,10 @@ export async function runInstalledCataloger(root: string, paths: string[], catal
   for (const path of paths) {
     let data: Uint8Array;
     try {
-      data = await readFile(join(root, path));
+      data = await readFileBounded(join(root, path), DEFAULT_METADATA_MAX_BYTES, 'installed metadata');
     } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT') warnings.push({ subject: path, reason: describeError(err) });
+      const cause = (err as { cause?: { code?: unknown } }).cause;
+      if (cause?.code !== 'ENOENT') warnings.push({ subject: path, reason: cause?.code === undefined ? `${(err as Error).message}; skipped` : `unreadable (${fsReason(cause)}); skipped` });
       continue;
     }
     try {

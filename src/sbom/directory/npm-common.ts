@@ -1,30 +1,30 @@
 import type { SbomWarning } from '../model.ts';
-import { describeError } from '../../core/errors.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
+import { INPUT_LIMITS } from '../../core/input-limits.ts';
 import type { LockfileInput, SiblingReader } from './types.ts';
 
-/** JSON.parse of a lockfile, or a warning naming it. */
+/** The JSON object of a lockfile (bounded parse), or a warning naming it. */
 export function parseJsonLockfile(input: LockfileInput): { value: unknown } | { warning: SbomWarning } {
-  try {
-    const value: unknown = JSON.parse(input.text);
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      return { warning: { subject: input.path, reason: 'not a JSON object' } };
-    }
-    return { value };
-  } catch (err) {
-    return { warning: { subject: input.path, reason: `invalid JSON: ${describeError(err)}` } };
+  const r = parseBoundedJson(input.text, { maxBytes: INPUT_LIMITS.maxLockfileBytes });
+  if (!r.ok) return { warning: { subject: input.path, reason: `invalid JSON: ${r.reason}` } };
+  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
+    return { warning: { subject: input.path, reason: 'not a JSON object' } };
   }
+  return { value: r.value };
+}
+
+/** A package.json-like sibling as an object, or undefined when it is not a readable JSON object. */
+export function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  const r = parseBoundedJson(text, { maxBytes: INPUT_LIMITS.maxLockfileBytes });
+  return r.ok && r.value !== null && typeof r.value === 'object' && !Array.isArray(r.value) ? (r.value as Record<string, unknown>) : undefined;
 }
 
 /** The dependency names the sibling package.json declares (all kinds), or undefined without one. */
 export async function readProjectDeps(readSibling: SiblingReader): Promise<string[] | undefined> {
-  const text = await readSibling('package.json');
-  if (text === undefined) return undefined;
-  try {
-    const pkg = JSON.parse(text) as Record<string, unknown>;
-    return [...new Set(Object.entries(declaredDepRanges(pkg)).map(([name]) => name))];
-  } catch {
-    return undefined;
-  }
+  const pkg = parseJsonObject(await readSibling('package.json'));
+  if (pkg === undefined) return undefined;
+  return [...new Set(Object.keys(declaredDepRanges(pkg)))];
 }
 
 /** name → range from dependencies, devDependencies, optionalDependencies and peerDependencies. */

@@ -1,4 +1,4 @@
-import type { SbomPackage } from '../model.ts';
+import { appendAll, type SbomPackage } from '../model.ts';
 
 export interface PackageInit {
   type: string;
@@ -97,7 +97,7 @@ export function applyScopeFromRoots(packages: SbomPackage[], runtimeRoots: strin
       const purl = stack.pop()!;
       if (seen.has(purl)) continue;
       seen.add(purl);
-      stack.push(...(byPurl.get(purl)?.dependsOn ?? []));
+      appendAll(stack, byPurl.get(purl)?.dependsOn ?? []);
     }
     return seen;
   };

@@ -4,7 +4,7 @@
  * else every package without parents. `category = "dev"` (poetry < 1.5) → scope excluded.
  */
 import { normalizePypiName, pypiPurl } from '../purl.ts';
-import type { SbomPackage } from '../model.ts';
+import { appendAll, type SbomPackage } from '../model.ts';
 import { applyScopeFromRoots, dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
 import { objOf, parseTomlFile, str, tablesOf } from './toml.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
@@ -63,9 +63,9 @@ export async function pyprojectDependencyNames(input: LockfileInput): Promise<{ 
   pep508(project.dependencies, runtime);
   for (const list of Object.values(objOf(project['optional-dependencies']))) pep508(list, runtime);
   for (const list of Object.values(objOf(doc.value['dependency-groups']))) pep508(list, dev);
-  runtime.push(...Object.keys(objOf(poetry.dependencies)));
-  dev.push(...Object.keys(objOf(poetry['dev-dependencies'])));
-  for (const group of Object.values(objOf(poetry.group))) dev.push(...Object.keys(objOf(objOf(group).dependencies)));
+  appendAll(runtime, Object.keys(objOf(poetry.dependencies)));
+  appendAll(dev, Object.keys(objOf(poetry['dev-dependencies'])));
+  for (const group of Object.values(objOf(poetry.group))) appendAll(dev, Object.keys(objOf(objOf(group).dependencies)));
   const clean = (names: string[]) => unique(names.filter((n) => n && n.toLowerCase() !== 'python').map(normalizePypiName));
   return { runtime: clean(runtime), dev: clean(dev) };
 }

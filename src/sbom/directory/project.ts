@@ -3,16 +3,17 @@
  * Cargo.toml, composer.json or go.mod (first found, in that order), else what a lockfile at the root says
  * (package-lock `name`, uv's editable root), else the directory's name.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { cargoPurl, composerPurl, golangPurl, npmPurl, pypiPurl } from '../purl.ts';
 import type { SbomSubject } from '../model.ts';
 import { objOf, parseTomlFile, str } from './toml.ts';
+import { readScannedFile, type WarningSink } from './read-file.ts';
 
 type Reader = (name: string) => Promise<string | undefined>;
 
-export async function describeProject(root: string, fromLockfile?: { name: string; version?: string; purl?: string }): Promise<SbomSubject> {
-  const read: Reader = (name) => readFile(join(root, name), 'utf8').catch(() => undefined);
+export async function describeProject(root: string, fromLockfile?: { name: string; version?: string; purl?: string }, warn: WarningSink = () => {}): Promise<SbomSubject> {
+  const read: Reader = (name) => readScannedFile(root, name, warn);
   for (const probe of [fromPackageJson, fromPyproject, fromCargoToml, fromComposerJson, fromGoMod]) {
     const found = await probe(read);
     if (found) return found;
@@ -37,11 +38,8 @@ function subject(name: string, version: string | undefined, purl: (n: string, v:
 
 function json(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
-  try {
-    return objOf(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+  const r = parseBoundedJson(text);
+  return r.ok ? objOf(r.value) : undefined;
 }
 
 async function fromPackageJson(read: Reader): Promise<SbomSubject | undefined> {

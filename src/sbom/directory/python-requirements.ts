@@ -4,7 +4,8 @@
  * names them (so the BOM says `incomplete`). Options (`-r`, `-e`, `--hash`), URLs and markers are handled.
  */
 import { formatPurl, normalizePypiName, pypiPurl } from '../purl.ts';
-import type { SbomPackage } from '../model.ts';
+import { INPUT_LIMITS } from '../../core/input-limits.ts';
+import { assertPackageCount, type SbomPackage } from '../model.ts';
 import { dedupeByPurl, makePackage } from './package-builder.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
 
@@ -14,6 +15,7 @@ export const pythonRequirementsCataloger: LockfileCataloger = {
   name: FOUND_BY,
   type: 'pypi',
   matches: (base) => /^.*requirements.*\.txt$/i.test(base),
+  lineOriented: true,
   parse: parseRequirements,
 };
 
@@ -23,6 +25,7 @@ export async function parseRequirements(input: LockfileInput): Promise<LockfileR
   for (const line of logicalLines(input.text)) {
     const req = parseRequirementLine(line);
     if (!req) continue;
+    if (packages.length === INPUT_LIMITS.maxSbomPackages) assertPackageCount(packages.length + 1, `reading ${input.path}`);
     const name = normalizePypiName(req.name);
     if (req.pinned) {
       packages.push(makePackage({ type: 'pypi', name, version: req.pinned, purl: pypiPurl(req.name, req.pinned), path: input.path, foundBy: FOUND_BY }));
@@ -42,18 +45,20 @@ export async function parseRequirements(input: LockfileInput): Promise<LockfileR
   return { packages: result, rootDependsOn: result.map((p) => p.purl), warnings };
 }
 
-/** Joins `\`-continued lines, drops comments (` #…`) and blank lines. */
-function logicalLines(text: string): string[] {
-  const out: string[] = [];
+/** Joins `\`-continued lines, drops comments (` #…`) and blank lines; one line at a time. */
+function* logicalLines(text: string): Generator<string> {
   let buf = '';
-  for (const raw of text.split(/\r?\n/)) {
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const raw = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
     const line = raw.replace(/(^|\s)#.*$/, '');
     if (line.endsWith('\\')) { buf += `${line.slice(0, -1)} `; continue; }
     const full = (buf + line).trim();
     buf = '';
-    if (full) out.push(full);
+    if (full) yield full;
   }
-  return out;
 }
 
 /** `name[extra]==1.0 ; marker --hash=…` → name and pin; options and URL/path requirements give undefined. */

@@ -3,9 +3,9 @@
  * where no lockfile covers it, describe the project. One application per lockfile (or installed tree);
  * packages with the same purl found twice are merged.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { OcisignError, describeError } from '../../core/errors.ts';
+import { OcisignError, isOcisignError, withContext } from '../../core/errors.ts';
 import type { Sbom, SbomApplication, SbomPackage, SbomWarning } from '../model.ts';
 import { compileExcludes } from './exclude.ts';
 import { LOCKFILE_CATALOGERS } from './catalogers.ts';
@@ -16,7 +16,9 @@ import { describeProject } from './project.ts';
 import type { LockfileCataloger, LockfileResult } from './types.ts';
 import { npmPurl, pypiPurl } from '../purl.ts';
 import { walkDirectory } from './walk.ts';
-import { pathExists } from '../../core/fs.ts';
+import { fsReason, pathExists } from '../../core/fs.ts';
+import { appendAll, assertPackageCount } from '../model.ts';
+import { assertLineLengths, readScannedFile } from './read-file.ts';
 
 export interface DirectoryScanOptions {
   /** .gitignore-style patterns, relative to the root. */
@@ -29,25 +31,29 @@ const NPM_LOCKS = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnp
 export async function scanDirectory(root: string, options: DirectoryScanOptions = {}): Promise<Sbom> {
   await assertDirectory(root);
   const catalogers = options.catalogers ?? LOCKFILE_CATALOGERS;
-  const walk = await walkDirectory(root, (base) => catalogers.some((c) => c.matches(base)), compileExcludes(options.exclude ?? []));
+  const warnings: SbomWarning[] = [];
+  const warn = (w: SbomWarning) => void warnings.push(w);
+  const walk = await walkDirectory(root, (base) => catalogers.some((c) => c.matches(base)), compileExcludes(options.exclude ?? []), warn).catch((err: unknown) => {
+    throw unreadableRoot(root, err);
+  });
   const packages: SbomPackage[] = [];
   const applications: SbomApplication[] = [];
-  const warnings: SbomWarning[] = [];
   let lockfileProject: LockfileResult['project'];
-  const readRel = (rel: string) => readFile(join(root, rel), 'utf8').catch(() => undefined);
+  const readRel = (rel: string) => readScannedFile(root, rel, warn);
   const runLockfile = async (cataloger: LockfileCataloger, path: string) => {
-    const text = await readFile(join(root, path), 'utf8').catch((err: unknown) => {
-      warnings.push({ subject: path, reason: describeError(err) });
-      return undefined;
-    });
+    const text = await readRel(path);
     if (text === undefined) return;
+    if (cataloger.lineOriented) assertLineLengths(text, join(root, path));
     const dir = dirname(path) === '.' ? '' : dirname(path);
     const readSibling = (name: string) => readRel(dir ? `${dir}/${name}` : name);
-    const result = await cataloger.parse({ path, text, readSibling });
-    warnings.push(...result.warnings);
+    const result = await cataloger.parse({ path, text, readSibling }).catch((err: unknown) => {
+      throw isOcisignError(err) ? withContext(`scanning directory ${root}`, err) : err;
+    });
+    appendAll(warnings, result.warnings);
     if (dir === '' && result.project && !lockfileProject) lockfileProject = projectWithPurl(result.project, cataloger.type);
     if (result.packages.length === 0 && result.rootDependsOn.length === 0) return;
-    packages.push(...result.packages);
+    appendAll(packages, result.packages);
+    assertPackageCount(packages.length, `scanning directory ${root}, after ${path}`);
     applications.push({ name: path, type: cataloger.type, foundBy: cataloger.name, dependsOn: result.rootDependsOn });
   };
   for (const file of walk.files) {
@@ -58,10 +64,11 @@ export async function scanDirectory(root: string, options: DirectoryScanOptions 
   if (walk.pythonInstalled.length > 0) {
     const r = await runInstalledCataloger(root, walk.pythonInstalled.map(pythonMetadataPath), installedPython);
     addInstalledGroup(r.packages, 'site-packages', 'pypi', installedPython.name, packages, applications);
-    warnings.push(...r.warnings);
+    appendAll(warnings, r.warnings);
   }
   applications.sort((a, b) => compareStrings(a.name, b.name));
-  return { subject: await describeProject(root, lockfileProject), packages: dedupeByPurl(packages), warnings, applications };
+  const subject = await describeProject(root, lockfileProject, warn);
+  return { subject, packages: dedupeByPurl(packages), warnings: uniqueWarnings(warnings), applications };
 }
 
 async function addInstalledNpm(
@@ -81,15 +88,16 @@ async function addInstalledNpm(
       await runLockfile(npmLockCataloger, hidden);
       continue;
     }
-    const r = await runInstalledCataloger(root, await listNodeModules(root, dir), installedNpm);
-    warnings.push(...r.warnings);
+    const r = await runInstalledCataloger(root, await listNodeModules(root, dir, (w) => void warnings.push(w)), installedNpm);
+    appendAll(warnings, r.warnings);
     addInstalledGroup(r.packages, `${prefix}node_modules`, 'npm', installedNpm.name, packages, applications);
   }
 }
 
 function addInstalledGroup(found: SbomPackage[], name: string, type: string, foundBy: string, packages: SbomPackage[], applications: SbomApplication[]): void {
   if (found.length === 0) return;
-  packages.push(...found);
+  appendAll(packages, found);
+  assertPackageCount(packages.length, `scanning directory, after ${name}`);
   applications.push({ name, type, foundBy, dependsOn: packagesWithoutParents(found) });
 }
 
@@ -100,13 +108,25 @@ function projectWithPurl(p: NonNullable<LockfileResult['project']>, type: string
 }
 
 
+/** A file read twice (a sibling and the project's own package.json) warns once. */
+function uniqueWarnings(warnings: SbomWarning[]): SbomWarning[] {
+  const seen = new Set<string>();
+  return warnings.filter((w) => !seen.has(`${w.subject}\n${w.reason}`) && seen.add(`${w.subject}\n${w.reason}`) !== undefined);
+}
+
 async function assertDirectory(root: string): Promise<void> {
   let info;
   try {
     info = await stat(root);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new OcisignError(code === 'ENOENT' ? 'BAD_INPUT' : 'IO', `scanning directory ${root}: ${code === 'ENOENT' ? 'no such directory' : describeError(err)}`, { cause: err });
+    throw unreadableRoot(root, err);
   }
   if (!info.isDirectory()) throw new OcisignError('BAD_INPUT', `scanning directory ${root}: not a directory`);
+}
+
+/** The scanned directory itself cannot be read: bad input when it is missing or forbidden, else I/O. */
+function unreadableRoot(root: string, err: unknown): OcisignError {
+  const code = (err as { code?: string }).code;
+  const why = code === 'ENOENT' ? 'no such directory' : fsReason(err);
+  return new OcisignError(code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? 'BAD_INPUT' : 'IO', `scanning directory ${root}: ${why}`, { cause: err });
 }

@@ -26,5 +26,7 @@ export interface LockfileCataloger {
   /** purl type of what it finds. */
   type: string;
   matches(basename: string): boolean;
+  /** A line-based format: a line over INPUT_LIMITS.maxLineBytes refuses the file before parsing. */
+  lineOriented?: boolean;
   parse(input: LockfileInput): Promise<LockfileResult>;
 }

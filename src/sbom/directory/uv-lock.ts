@@ -4,7 +4,7 @@
  * itself: not a component, its dependencies are the root's. Other editable/virtual members are components.
  */
 import { normalizePypiName, pypiPurl } from '../purl.ts';
-import type { SbomPackage } from '../model.ts';
+import { appendAll, type SbomPackage } from '../model.ts';
 import { applyScopeFromRoots, dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
 import { objOf, parseTomlFile, str, tablesOf } from './toml.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
@@ -46,8 +46,8 @@ export async function parseUvLock(input: LockfileInput): Promise<LockfileResult>
   for (const e of entries) {
     if (isRoot(e)) {
       rootDependsOn = unique([...(rootDependsOn ?? []), ...depsOf(e)]);
-      runtimeRoots.push(...resolveAll([...tablesOf(e.dependencies), ...Object.values(objOf(e['optional-dependencies'])).flatMap(tablesOf)]));
-      devRoots.push(...resolveAll(Object.values(objOf(e['dev-dependencies'])).flatMap(tablesOf)));
+      appendAll(runtimeRoots, resolveAll([...tablesOf(e.dependencies), ...Object.values(objOf(e['optional-dependencies'])).flatMap(tablesOf)]));
+      appendAll(devRoots, resolveAll(Object.values(objOf(e['dev-dependencies'])).flatMap(tablesOf)));
       project = { name: normalizePypiName(str(e.name)!), version: str(e.version) };
       continue;
     }

@@ -7,7 +7,7 @@ import { describeError } from '../../core/errors.ts';
 import { npmPurl, splitNpmName } from '../purl.ts';
 import type { SbomPackage } from '../model.ts';
 import { hashesFromIntegrity } from './integrity.ts';
-import { declaredDepGroups } from './npm-common.ts';
+import { declaredDepGroups, parseJsonObject } from './npm-common.ts';
 import { applyScopeFromRoots, dedupeByPurl, makePackage, packagesWithoutParents, unique } from './package-builder.ts';
 import type { LockfileCataloger, LockfileInput, LockfileResult } from './types.ts';
 
@@ -17,6 +17,7 @@ export const yarnLockCataloger: LockfileCataloger = {
   name: FOUND_BY,
   type: 'npm',
   matches: (base) => base === 'yarn.lock',
+  lineOriented: true,
   parse: parseYarnLock,
 };
 
@@ -61,13 +62,9 @@ function edges(deps: Record<string, string>, resolve: (n: string, r: string) => 
 
 /** Berry's root workspace entry, else the sibling package.json, else every package without parents. */
 async function rootEdges(input: LockfileInput, entries: YarnEntry[], resolve: (n: string, r: string) => string | undefined, packages: SbomPackage[]): Promise<string[]> {
-  const text = await input.readSibling('package.json');
-  let groups: ReturnType<typeof declaredDepGroups> | undefined;
-  try {
-    groups = text === undefined ? undefined : declaredDepGroups(JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    groups = undefined; // an unreadable package.json leaves the lockfile's own view
-  }
+  // an unreadable package.json leaves the lockfile's own view
+  const pkg = parseJsonObject(await input.readSibling('package.json'));
+  const groups = pkg === undefined ? undefined : declaredDepGroups(pkg);
   if (groups) applyScopeFromRoots(packages, edges(groups.runtime, resolve), edges(groups.dev, resolve));
   const workspaces = entries.filter((e) => e.workspace);
   if (workspaces.length > 0) return unique(workspaces.flatMap((w) => edges(w.dependencies, resolve)));

@@ -13,7 +13,7 @@
  * then carries `ocisign:image:visible` (`true` when the squashed image still has it).
  */
 import { OcisignError, describeError, isOcisignError, withContext } from '../../core/errors.ts';
-import type { OperatingSystem, SbomPackage, SbomWarning } from '../model.ts';
+import { appendAll, assertPackageCount, type OperatingSystem, type SbomPackage, type SbomWarning } from '../model.ts';
 import type { CatalogContext, InstalledCataloger, InstalledFile } from '../catalogers/installed/cataloger.ts';
 import { DEFAULT_METADATA_MAX_BYTES, fileSubject } from '../catalogers/installed/cataloger.ts';
 import { INSTALLED_CATALOGERS } from '../catalogers/installed/index.ts';
@@ -105,7 +105,8 @@ export async function scanImageLayers(input: ImageScanInput): Promise<ImageScanR
       if (f.error !== undefined) warn(fileSubject(f), `${f.error}; skipped`);
       else if (f.data !== undefined) mine.push(toInstalled(f)!);
     }
-    if (mine.length > 0) found.push(...c.parse(mine, ctx));
+    if (mine.length > 0) appendAll(found, c.parse(mine, ctx));
+    assertPackageCount(found.length, `scanning the image's ${c.name} packages`);
   }
   for (const pkg of found) attribute(pkg, firstSeen, input.layers);
   const packages = mergeByPurl(found);
@@ -113,6 +114,7 @@ export async function scanImageLayers(input: ImageScanInput): Promise<ImageScanR
   const hidden = catalogHistory(history, new Set(files), catalogers, ctx, new Set(packages.map((p) => p.purl)));
   for (const pkg of hidden) attribute(pkg, firstSeen, input.layers);
   const all = [...packages.map((p) => withVisibility(p, true)), ...mergeByPurl(hidden).map((p) => withVisibility(p, false))];
+  assertPackageCount(all.length, 'scanning all layers of the image');
   return { os, packages: all.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)), warnings: uniqueWarnings(warnings) };
 }
 

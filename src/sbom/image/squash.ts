@@ -20,6 +20,11 @@ export interface FileWant {
   tag?: string;
   /** Largest file held (bytes); a bigger file is skipped with a warning. Ignored when `inspect` is set. */
   maxBytes: number;
+  /**
+   * A line-oriented file: a line longer than this is found while streaming and the file is kept as an error
+   * ("line N is longer than …") without holding the rest.
+   */
+  maxLineBytes?: number;
   /** Turn the held bytes into what is kept (e.g. only the needed fields). A throw keeps the error instead. */
   reduce?(data: Uint8Array, info: FileInfo): Promise<Uint8Array> | Uint8Array;
   /** Stream-inspect a file too big to hold; undefined means "nothing here" and keeps nothing. */
@@ -76,6 +81,35 @@ function joinLink(dir: string[], target: string): string[] {
     else out.push(seg);
   }
   return out;
+}
+
+class LineTooLongError extends Error {}
+
+/**
+ * Hold a line-oriented file's body (undefined when over `maxBytes`, like TarEntry.read), refusing it as soon as
+ * a line runs past `maxLineBytes`.
+ */
+async function readLines(body: AsyncIterable<Uint8Array>, size: number, maxBytes: number, maxLineBytes: number): Promise<Uint8Array | undefined> {
+  if (size > maxBytes) return undefined;
+  const data = new Uint8Array(size);
+  let filled = 0;
+  let run = 0;
+  let line = 1;
+  for await (const chunk of body) {
+    for (let i = 0; i < chunk.length; ) {
+      const nl = chunk.indexOf(10, i);
+      run += (nl === -1 ? chunk.length : nl) - i;
+      if (run > maxLineBytes) throw new LineTooLongError(`line ${line} is longer than ${maxLineBytes} bytes`);
+      if (nl === -1) break;
+      run = 0;
+      line++;
+      i = nl + 1;
+    }
+    if (filled + chunk.length > size) throw new Error(`file body longer than its ${size}-byte header size`);
+    data.set(chunk, filled);
+    filled += chunk.length;
+  }
+  return filled === size ? data : data.subarray(0, filled);
 }
 
 export class SquashedFilesystem {
@@ -158,8 +192,8 @@ export class SquashedFilesystem {
         if (data === undefined) return;
         file.data = data;
       } else {
-        const data = await entry.read(want.maxBytes).catch((err: unknown) => {
-          streamError = err;
+        const data = await (want.maxLineBytes === undefined ? entry.read(want.maxBytes) : readLines(body, entry.size, want.maxBytes, want.maxLineBytes)).catch((err: unknown) => {
+          if (!(err instanceof LineTooLongError)) streamError = err;
           throw err;
         });
         if (data === undefined) {

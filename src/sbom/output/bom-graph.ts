@@ -2,7 +2,7 @@
  * The component graph of an SBOM, independent of the wire format: every node with a stable bom-ref, and
  * edges root → OS → OS packages, root → application → its direct dependencies, root → loose packages.
  */
-import type { Sbom, SbomPackage } from '../model.ts';
+import { appendAll, type Sbom, type SbomPackage } from '../model.ts';
 import { compareStrings } from '../directory/package-builder.ts';
 
 export const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm', 'alpm']);
@@ -44,7 +44,7 @@ export function buildBomGraph(sbom: Sbom): BomGraph {
     nodes.push({ ref, dependsOn: keep(app.dependsOn, ref) });
     rootDeps.push(ref);
   }
-  if (!sbom.applications) rootDeps.push(...looseTops(packages, sbom.os !== undefined));
+  if (!sbom.applications) appendAll(rootDeps, looseTops(packages, sbom.os !== undefined));
   for (const p of packages) nodes.push({ ref: p.purl, dependsOn: keep(p.dependsOn, p.purl) });
   const extra = new Set([rootRef, ...(osRef ? [osRef] : []), ...applicationRefs.values()]);
   nodes.push({ ref: rootRef, dependsOn: [...new Set(rootDeps.filter((r) => r !== rootRef && (known.has(r) || extra.has(r))))].sort(compareStrings) });

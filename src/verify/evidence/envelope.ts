@@ -1,13 +1,13 @@
 /** A DSSE envelope as JSON (an `.att` layer), parsed within limits; a failure is a reason. */
 import type { Envelope } from '@sigstore/bundle';
-import { parseJsonBounded } from '../../core/json.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { decodeBase64 } from '../../sigstore/pem.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 
 const MAX_ENVELOPE_BYTES = 128 * 1024 * 1024;
 
 export function parseEnvelope(bytes: Uint8Array): Check<Envelope> {
-  const parsed = parseJsonBounded(bytes, { maxBytes: MAX_ENVELOPE_BYTES });
+  const parsed = parseBoundedJson(bytes, { maxBytes: MAX_ENVELOPE_BYTES });
   if (!parsed.ok) return fail(`attestation layer is not a JSON DSSE envelope: ${parsed.reason}`);
   const raw = parsed.value as { payloadType?: unknown; payload?: unknown; signatures?: unknown } | null;
   const payload = typeof raw?.payload === 'string' ? decodeBase64(raw.payload) : undefined;

@@ -4,7 +4,7 @@
  * promises, v0.2+ inclusion proofs, v0.3 a single certificate); anything else is a reason.
  */
 import { assertBundleLatest, assertBundleV01, assertBundleV02, bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { parseJsonBounded } from '../../core/json.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 import type { Evidence, Origin } from '../evidence.ts';
 
@@ -25,7 +25,7 @@ export function isBundleMediaType(mediaType: string): boolean {
 }
 
 export function evidenceFromBundle(bytes: Uint8Array, origin: Origin, artifact?: Uint8Array): Check<Evidence> {
-  const parsed = parseJsonBounded(bytes, { maxBytes: MAX_BUNDLE_BYTES });
+  const parsed = parseBoundedJson(bytes, { maxBytes: MAX_BUNDLE_BYTES });
   if (!parsed.ok) return fail(`sigstore bundle: ${parsed.reason}`);
   return evidenceFromBundleJson(parsed.value, origin, artifact);
 }

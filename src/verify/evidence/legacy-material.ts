@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { TransparencyLogEntry, VerificationMaterial } from '@sigstore/bundle';
 import { CosignAnnotation } from '../../cosign/media-types.ts';
-import { parseJsonBounded } from '../../core/json.ts';
+import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { decodeBase64, splitPem } from '../../sigstore/pem.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 
@@ -66,7 +66,7 @@ function parsePemCertificates(pem: string, what: string): Check<X509Certificate[
 /** cosign's `{"SignedEntryTimestamp", "Payload": {body, integratedTime, logIndex, logID}}` as a log entry. */
 function tlogEntry(text: string | undefined): Check<TransparencyLogEntry | undefined> {
   if (text === undefined || text.trim() === '') return pass(undefined);
-  const parsed = parseJsonBounded(text, { maxBytes: MAX_ANNOTATION_JSON });
+  const parsed = parseBoundedJson(text, { maxBytes: MAX_ANNOTATION_JSON });
   if (!parsed.ok) return fail(`rekor bundle annotation: ${parsed.reason}`);
   const o = parsed.value as { SignedEntryTimestamp?: unknown; Payload?: Record<string, unknown> } | null;
   const set = typeof o?.SignedEntryTimestamp === 'string' ? decodeBase64(o.SignedEntryTimestamp) : undefined;
@@ -93,7 +93,7 @@ function tlogEntry(text: string | undefined): Check<TransparencyLogEntry | undef
 }
 
 function bodyKind(body: Buffer): Check<{ kind: string; version: string }> {
-  const parsed = parseJsonBounded(body, { maxBytes: MAX_ANNOTATION_JSON });
+  const parsed = parseBoundedJson(body, { maxBytes: MAX_ANNOTATION_JSON });
   if (!parsed.ok) return fail(`rekor entry body: ${parsed.reason}`);
   const b = parsed.value as { kind?: unknown; apiVersion?: unknown } | null;
   if (typeof b?.kind !== 'string' || typeof b.apiVersion !== 'string') return fail('rekor entry body has no kind or apiVersion');
@@ -103,7 +103,7 @@ function bodyKind(body: Buffer): Check<{ kind: string; version: string }> {
 /** `{"SignedRFC3161Timestamp": base64 DER}` → the DER bytes. */
 function rfc3161Timestamp(text: string | undefined): Check<Buffer | undefined> {
   if (text === undefined || text.trim() === '') return pass(undefined);
-  const parsed = parseJsonBounded(text, { maxBytes: MAX_ANNOTATION_JSON });
+  const parsed = parseBoundedJson(text, { maxBytes: MAX_ANNOTATION_JSON });
   if (!parsed.ok) return fail(`rfc3161 timestamp annotation: ${parsed.reason}`);
   const value = (parsed.value as { SignedRFC3161Timestamp?: unknown } | null)?.SignedRFC3161Timestamp;
   const der = typeof value === 'string' ? decodeBase64(value) : undefined;

@@ -39,7 +39,7 @@ describe('walkDirectory', () => {
     for (const f of ['.git/package-lock.json', 'node_modules/x/package-lock.json', 'b/yarn.lock', 'package-lock.json', 'a/skip/yarn.lock', 'a/yarn.lock', 'README.md']) {
       await writeFile(join(root, f), '');
     }
-    const r = await walkDirectory(root, (b) => b.endsWith('.lock') || b.endsWith('.json'), compileExcludes(['skip/']));
+    const r = await walkDirectory(root, (b) => b.endsWith('.lock') || b.endsWith('.json'), compileExcludes(['skip/']), () => {});
     assert.deepEqual(r.files.map((f) => f.path), ['a/yarn.lock', 'b/yarn.lock', 'package-lock.json']);
     assert.deepEqual(r.nodeModulesParents, ['']);
     assert.deepEqual(r.pythonInstalled, ['venv/lib/foo-1.0.dist-info']);

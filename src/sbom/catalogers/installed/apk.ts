@@ -4,6 +4,7 @@
  * `name>=1`, `/bin/sh`) resolve to installed packages by name, then by what they provide; `!conflicts` are
  * ignored. The origin goes to properties.
  */
+import { INPUT_LIMITS } from '../../../core/input-limits.ts';
 import type { SbomPackage } from '../../model.ts';
 import { apkPurl } from '../../purl.ts';
 import {
@@ -90,6 +91,6 @@ function parseApk(files: InstalledFile[], ctx: CatalogContext): SbomPackage[] {
 export const apkCataloger: InstalledCataloger = {
   name: 'apk',
   matches: (path) => path === INSTALLED,
-  want: () => ({ maxBytes: 256 * 1024 * 1024 }),
+  want: () => ({ maxBytes: INPUT_LIMITS.maxPackageDatabaseBytes, maxLineBytes: INPUT_LIMITS.maxLineBytes }),
   parse: parseApk,
 };

@@ -6,6 +6,7 @@
  * (for `a | b` the first alternative present, then packages that `Provides:` it). Licenses come from
  * machine-readable `usr/share/doc/<pkg>/copyright` files (their `License:` short names), reduced at read time.
  */
+import { INPUT_LIMITS } from '../../../core/input-limits.ts';
 import type { SbomPackage } from '../../model.ts';
 import { debPurl } from '../../purl.ts';
 import type { FileWant } from '../../image/squash.ts';
@@ -196,6 +197,6 @@ const copyrightWant: FileWant = {
 export const dpkgCataloger: InstalledCataloger = {
   name: 'dpkg',
   matches: (path) => path === STATUS || (STATUS_D.test(path) && !path.endsWith('.md5sums')) || COPYRIGHT.test(path),
-  want: (info) => (COPYRIGHT.test(info.path) ? copyrightWant : { maxBytes: 256 * 1024 * 1024 }),
+  want: (info) => (COPYRIGHT.test(info.path) ? copyrightWant : { maxBytes: INPUT_LIMITS.maxPackageDatabaseBytes, maxLineBytes: INPUT_LIMITS.maxLineBytes }),
   parse: parseDpkg,
 };

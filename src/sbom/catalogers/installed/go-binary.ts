@@ -5,7 +5,7 @@
  * module becomes pkg:golang/<path>@<version> (with `(devel)` kept as syft does), each dep one more package with
  * an edge from the main module. Older pointer-format binaries (Go < 1.18) yield nothing.
  */
-import type { SbomPackage } from '../../model.ts';
+import { appendAll, type SbomPackage } from '../../model.ts';
 import { golangPurl } from '../../purl.ts';
 import type { FileInfo } from '../../image/squash.ts';
 import { type CatalogContext, type InstalledCataloger, type InstalledFile, fileSubject, makePackage } from './cataloger.ts';
@@ -123,7 +123,8 @@ function parseGo(files: InstalledFile[], ctx: CatalogContext): SbomPackage[] {
       { type: 'golang', name: info.main.path, version: info.main.version, purl: golangPurl(info.main.path, info.main.version || undefined), foundBy: 'go-binary', properties: props, dependsOn: [...new Set(deps.map((d) => d.purl))].sort() },
       file,
     );
-    out.push(main, ...deps);
+    out.push(main);
+    appendAll(out, deps);
   }
   return out;
 }

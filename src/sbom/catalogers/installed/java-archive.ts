@@ -6,7 +6,7 @@
  * manifest (Implementation-/Bundle- fields; groupId from Implementation-Vendor-Id or the symbolic name).
  */
 import { inflateRawSync } from 'node:zlib';
-import type { SbomPackage } from '../../model.ts';
+import { appendAll, type SbomPackage } from '../../model.ts';
 import { mavenPurl } from '../../purl.ts';
 import { type CatalogContext, type InstalledCataloger, type InstalledFile, encodeUtf8, fileSubject, makePackage } from './cataloger.ts';
 
@@ -108,7 +108,7 @@ export function summarizeArchive(zip: Uint8Array, inner = '', depth = 0): Archiv
     else if (POM_PROPERTIES.test(e.name)) summary.poms.push(parseProperties(dec.decode(readZipEntry(zip, e))));
     else if (depth === 0 && NESTED.test(e.name) && e.size <= MAX_ARCHIVE_BYTES) {
       try {
-        out.push(...summarizeArchive(readZipEntry(zip, e, MAX_ARCHIVE_BYTES), e.name, 1));
+        appendAll(out, summarizeArchive(readZipEntry(zip, e, MAX_ARCHIVE_BYTES), e.name, 1));
       } catch {
         // a broken nested archive does not hide the outer one
       }

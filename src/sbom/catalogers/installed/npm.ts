@@ -6,6 +6,7 @@
  * package is skipped with a warning. `dependencies` + `optionalDependencies` resolve like Node does: the
  * nearest `node_modules/<dep>` walking up from the package directory.
  */
+import { parseBoundedJson } from '../../../core/bounded-json.ts';
 import type { SbomPackage } from '../../model.ts';
 import { npmPurl, splitNpmName } from '../../purl.ts';
 import {
@@ -38,7 +39,9 @@ function licensesOf(json: Record<string, unknown>): string[] {
 
 /** Keep only what the cataloger needs; throws on invalid UTF-8 / JSON. */
 export function reducePackageJson(data: Uint8Array): Uint8Array {
-  const json: unknown = JSON.parse(decodeUtf8(data));
+  const parsed = parseBoundedJson(decodeUtf8(data));
+  if (!parsed.ok) throw new Error(`package.json is ${parsed.reason}`);
+  const json = parsed.value;
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('package.json is not a JSON object');
   const j = json as Record<string, unknown>;
   const deps = new Set<string>();

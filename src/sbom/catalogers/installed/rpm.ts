@@ -4,19 +4,21 @@
  * from each rpm header blob: NAME, VERSION, RELEASE, EPOCH, ARCH, LICENSE, SOURCERPM, SUMMARY. `gpg-pubkey`
  * pseudo-packages are left out. The Berkeley DB (`Packages`) and NDB (`Packages.db`) formats have no
  * maintained JavaScript reader: such a database is skipped with a warning (the BOM is then incomplete).
+ * `node:sqlite` loads only when an rpm database is met (start-up of every other scan stays free of it).
  * purl: pkg:rpm/<vendor>/<name>@<version>-<release>?arch=…&distro=<id>-<version_id>&epoch=… (vendor = os-release
  * ID, `rhel` → `redhat` as syft does).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { parseBoundedJson } from '../../../core/bounded-json.ts';
 import type { SbomPackage } from '../../model.ts';
 import { rpmPurl } from '../../purl.ts';
 import { type CatalogContext, type InstalledCataloger, type InstalledFile, encodeUtf8, fileSubject, makePackage } from './cataloger.ts';
 
 const SQLITE = /^(var\/lib|usr\/lib\/sysimage|usr\/share)\/rpm\/rpmdb\.sqlite$/;
 const LEGACY = /^(var\/lib|usr\/lib\/sysimage|usr\/share)\/rpm\/(Packages|Packages\.db)$/;
+/** rpm headers carry file lists: a large distribution's database reaches ~200 MiB; it is reduced at read time. */
 const MAX_RPMDB_BYTES = 256 * 1024 * 1024;
 
 const TAGS = { 1000: 'name', 1001: 'version', 1002: 'release', 1003: 'epoch', 1004: 'summary', 1014: 'license', 1022: 'arch', 1044: 'sourceRpm' } as const;
@@ -57,13 +59,19 @@ export function parseRpmHeader(blob: Uint8Array): RpmHeader {
   return out;
 }
 
+function sqlite(): typeof import('node:sqlite') {
+  const mod = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite') | undefined;
+  if (!mod) throw new Error(`reading an rpm sqlite database needs node:sqlite (Node 22.13 or later; this is Node ${process.versions.node})`);
+  return mod;
+}
+
 /** Read every package header of an rpmdb.sqlite (held bytes → temp file → node:sqlite). */
 export function readRpmSqlite(data: Uint8Array): RpmHeader[] {
   const dir = mkdtempSync(join(tmpdir(), 'ocisign-rpmdb-'));
   try {
     const file = join(dir, 'rpmdb.sqlite');
     writeFileSync(file, data);
-    const db = new DatabaseSync(file, { readOnly: true });
+    const db = new (sqlite().DatabaseSync)(file, { readOnly: true });
     try {
       const rows = db.prepare('SELECT blob FROM Packages').all() as { blob: Uint8Array }[];
       return rows.map((r) => parseRpmHeader(r.blob)).filter((h) => h.name && h.version && h.name !== 'gpg-pubkey');
@@ -85,13 +93,12 @@ function parseRpm(files: InstalledFile[], ctx: CatalogContext): SbomPackage[] {
   const id = ctx.os?.id ?? 'rpm';
   const vendor = id === 'rhel' ? 'redhat' : id;
   for (const file of files) {
-    let headers: RpmHeader[];
-    try {
-      headers = JSON.parse(new TextDecoder().decode(file.data)) as RpmHeader[];
-    } catch (err) {
-      ctx.warn(fileSubject(file), `unreadable rpm database summary: ${(err as Error).message}`);
+    const summary = parseBoundedJson(file.data);
+    if (!summary.ok || !Array.isArray(summary.value)) {
+      ctx.warn(fileSubject(file), `unreadable rpm database summary: ${summary.ok ? 'not a list' : summary.reason}`);
       continue;
     }
+    const headers = summary.value as RpmHeader[];
     for (const h of headers) {
       const version = h.release ? `${h.version}-${h.release}` : h.version!;
       const props: Record<string, string> = {};

@@ -23,7 +23,7 @@ export interface SimpleSigningClaims {
  */
 export function parseSimpleSigningClaims(bytes: Uint8Array): SimpleSigningClaims | string {
   const parsed = parseBoundedJson(bytes, { maxBytes: MAX_PAYLOAD_JSON_BYTES });
-  if (!parsed.ok) return `payload is not usable JSON: ${parsed.reason}`;
+  if (!parsed.ok) return /^not (JSON|UTF-8)/.test(parsed.reason) ? 'payload is not JSON' : `payload is ${parsed.reason}`;
   const doc = parsed.value;
   if (!isObject(doc)) return 'payload is not a JSON object';
   const critical = doc.critical;

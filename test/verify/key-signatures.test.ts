@@ -62,7 +62,7 @@ test('bad inputs give a reason per signature', async () => {
   assert.match(await reasonOf(verify(await layer(good, testKeyPair()))), /does not verify with the public key/);
   assert.match(await reasonOf(verify(await layer(buildSimpleSigningPayload({ dockerReference: 'r/a', digest: OTHER })))), new RegExp(`signs ${OTHER}, not the image digest`));
   assert.match(await reasonOf(verify(await layer(enc('{}')))), /no "critical" object/);
-  assert.match(await reasonOf(verify(await layer(enc('&')))), /not usable JSON/);
+  assert.match(await reasonOf(verify(await layer(enc('&')))), /payload is not JSON/);
   assert.match(await reasonOf(verify(await layer(enc('[1]')))), /not a JSON object/);
   const wrongType = enc(`{"critical":{"identity":{"docker-reference":"r/a"},"image":{"docker-manifest-digest":"${DIGEST}"},"type":"something else"},"optional":null}`);
   assert.match(await reasonOf(verify(await layer(wrongType))), /payload type "something else"/);

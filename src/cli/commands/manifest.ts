@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { outputOption } from '../global-options.ts';
 import { EXIT_CODES, OcisignError, type ErrorCode } from '../../core/errors.ts';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import type { CliIo } from '../io.ts';
@@ -31,7 +32,8 @@ const manifestVerifyCommand: CommandModule<GlobalArgs, ManifestVerifyArgs> = {
       .usage('$0 manifest verify [flags] PATH…\n\nPATH: a manifest file, a directory (*.yaml, *.yml, *.json, recursively) or - for standard input')
       .strict(false)
       .strictOptions()
-      .option('key', { type: 'string', describe: 'public key file (repeat: any one key verifying is enough); without it: keyless' })
+      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
+      .option('output', outputOption('text', 'text: one line per image; json: the report as data'))
       .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })

@@ -196,9 +196,14 @@ export async function orasCommand(args: string[], options: RunOptions = {}): Pro
   return { command: required(peers().oras, 'oras'), args, env: await isolatedEnv(options.env) };
 }
 
-/** ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */
+/**
+ * ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. Node's compile
+ * cache is shared by every run (under .work/), as it is on a user's machine: the throw-away TMPDIR would otherwise
+ * make every run compile from scratch.
+ */
 export async function ocisignCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
-  return { command: process.execPath, args: [ocisignBin, ...args], env: await isolatedEnv(options.env) };
+  const env = await isolatedEnv({ NODE_COMPILE_CACHE: join(repoRoot, '.work', 'node-compile-cache'), ...options.env });
+  return { command: process.execPath, args: [ocisignBin, ...args], env };
 }
 
 function runLine(line: CommandLine, options: RunOptions): Promise<RunResult> {

@@ -1,10 +1,13 @@
 import { OcisignError, isOcisignError, withContext } from '../core/errors.ts';
+import { isTimeout } from '../core/deadline.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
+import { MediaType } from '../oci/media-types.ts';
+import { TagUnreadableError, readForUpdate } from '../oci/read-for-update.ts';
 import { TagMovedError, type Repository } from '../oci/repository.ts';
-import { readAttachments, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
+import { parseAttachmentManifest, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
 import { CosignAnnotation } from './media-types.ts';
 import { buildAttachmentManifest, buildSignatureConfig, formatDescriptor, type ManifestLayer } from './signature-image.ts';
 import { attachmentTag, type AttachmentKind } from './tags.ts';
@@ -49,6 +52,8 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * read → (dedupe) → append → push blobs, then the manifest → read the tag back. When another writer's
  * manifest replaced ours (our layer, or a layer we had seen, is missing) merge — theirs, then the ones they
  * lost, then ours — and write again, with bounded, jittered retries. Existing descriptors are reused verbatim.
+ * Every read goes through `readForUpdate`: a "not found" is believed only when confirmed, and a set that exists
+ * but cannot be read stops the append before anything is written.
  */
 export async function appendAttachment(
   repo: Repository,
@@ -72,7 +77,6 @@ class AppendContext {
   /** Every layer seen in any read, by key, in first-seen order: none of them may be dropped by our writes. */
   private readonly known = new Map<string, AttachmentLayer>();
   private readonly repo: Repository;
-  private readonly subjectDigest: string;
   private readonly payload: Uint8Array;
   private readonly options: AppendOptions;
   private writes = 0;
@@ -80,7 +84,6 @@ class AppendContext {
 
   constructor(repo: Repository, subjectDigest: string, layer: NewAttachmentLayer, options: AppendOptions) {
     this.repo = repo;
-    this.subjectDigest = subjectDigest;
     this.payload = layer.payload;
     this.options = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -125,7 +128,11 @@ class AppendContext {
   }
 
   private async read(): Promise<AttachmentSet> {
-    return this.retrying('reading', () => readAttachments(this.repo, this.subjectDigest, this.options.kind, { limits: this.limits }));
+    return this.retrying('reading', async () => {
+      const manifest = await readForUpdate(this.repo, this.tag, { logger: this.options.logger, sleep: this.options.sleep });
+      if (!manifest) return { tag: this.tag, layers: [], mediaType: MediaType.OciManifest, configMediaType: MediaType.OciConfig };
+      return parseAttachmentManifest(manifest, this.tag, `${this.repo.displayName}:${this.tag}`, this.limits);
+    });
   }
 
   /**
@@ -138,7 +145,8 @@ class AppendContext {
       try {
         return await fn();
       } catch (err) {
-        if (!isOcisignError(err, 'IO') || i >= tries) throw err;
+        // an unreadable set was already re-read; a stall or the command's deadline would only be waited out again
+        if (!isOcisignError(err, 'IO') || err instanceof TagUnreadableError || isTimeout(err) || i >= tries) throw err;
         this.options.logger?.debug(`${this.tag}: ${what} failed (${err.message}); retrying`);
         await this.backoff(i);
       }

@@ -1,7 +1,8 @@
 /**
- * Deadlines: the reason a whole-operation deadline aborts with, and how to tell a timed-out request from other
- * failures (a timeout is not retried again by callers that already waited it out).
+ * Deadlines: the reason a whole-operation deadline aborts with, and how to tell a timed-out or broken exchange from
+ * other failures (callers above the HTTP client do not retry what it already retried).
  */
+import { OcisignError } from './errors.ts';
 
 /** The abort reason of a whole-command deadline; `message` says which deadline, e.g. "the command's deadline of 3m0s (--timeout) passed". */
 export class DeadlineExceeded extends Error {
@@ -20,6 +21,19 @@ export function isTimeout(err: unknown): boolean {
     if (isDeadline(e)) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/**
+ * The error comes from the wire, not from an answer: a system or HTTP-client error (ECONNRESET, UND_ERR_SOCKET, a
+ * timeout) or a deadline somewhere in its causes.
+ */
+export function isTransportFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (isDeadline(e)) return true;
+    const code = (e as { code?: unknown }).code;
+    if (!(e instanceof OcisignError) && typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import { OcisignError, isOcisignError, withContext } from '../core/errors.ts';
-import { isTimeout } from '../core/deadline.ts';
+import { isTransportFailure } from '../core/deadline.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { sha256Digest } from '../oci/digest.ts';
@@ -44,6 +44,9 @@ export interface AppendResult {
   /** Layers in the attachment image when confirmed. */
   layerCount: number;
 }
+
+/** Tries of one step failing with an IO answer (each already retried by the repository on 429/5xx). */
+const IO_RETRIES = 6;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -137,16 +140,17 @@ class AppendContext {
 
   /**
    * Registries fail transiently under concurrent writers (distribution 2.8: 500 reading a tag being
-   * rewritten; 400 MANIFEST_BLOB_UNKNOWN while an identical blob upload is in flight): retry I/O errors.
+   * rewritten; 400 MANIFEST_BLOB_UNKNOWN while an identical blob upload is in flight): retry answers like these. A
+   * failed exchange (reset, truncation, stall, the command's deadline) was already retried by the repository, and an
+   * unreadable set was already re-read: retrying those again would only multiply the wait.
    */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const tries = this.options.maxAttempts ?? 12;
+    const tries = Math.min(IO_RETRIES, this.options.maxAttempts ?? IO_RETRIES);
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        // an unreadable set was already re-read; a stall or the command's deadline would only be waited out again
-        if (!isOcisignError(err, 'IO') || err instanceof TagUnreadableError || isTimeout(err) || i >= tries) throw err;
+        if (!isOcisignError(err, 'IO') || err instanceof TagUnreadableError || isTransportFailure(err) || i >= tries) throw err;
         this.options.logger?.debug(`${this.tag}: ${what} failed (${err.message}); retrying`);
         await this.backoff(i);
       }

@@ -6,8 +6,9 @@
  *   const proxy = await startFaultProxy({ upstream: registry.url });
  *   proxy.inject({ match: /^GET .*\/manifests\/sha256-.*\.sig$/, count: 1, fault: { kind: 'not-found' } });
  *                                               a rule: the next `count` requests matching `METHOD /path?query`
- *                                               get the fault (count omitted = every one); rules are tried in
- *                                               the order injected; `proxy.clearFaults()` drops them all.
+ *                                               get the fault (count omitted = every one), after `skip` matching
+ *                                               ones passed; rules are tried in the order injected;
+ *                                               `proxy.clearFaults()` drops them all.
  *     { kind: 'status', status, retryAfter? }   answer this status with a distribution-style JSON error
  *     { kind: 'not-found' }                     404 MANIFEST_UNKNOWN / BLOB_UNKNOWN, though the thing exists
  *     { kind: 'stall-headers' }                 forward upstream (writes happen), never answer
@@ -70,13 +71,18 @@ export interface FaultRule {
   match: RegExp;
   /** How many matching requests get the fault; default: all of them. */
   count?: number;
+  /** Let this many matching requests pass first (e.g. 1: fail the read-back, not the first read). */
+  skip?: number;
   fault: Fault;
 }
 
-/** An injected rule: `hits` counts the requests that got the fault. */
+/** An injected rule: `hits` counts the requests that got the fault, `seen` every request it matched. */
 export interface InjectedFault {
   readonly rule: FaultRule;
+  seen: number;
   hits: number;
+  /** Disarm this rule only (other tests' rules stay). */
+  remove(): void;
 }
 
 export interface RedirectTarget {
@@ -129,7 +135,7 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
       sendError(res, fail.status, 'TOOMANYREQUESTS', fail.retryAfter);
       return;
     }
-    const rule = rules.find((r) => (r.rule.count === undefined || r.hits < r.rule.count) && r.rule.match.test(line));
+    const rule = rules.find((r) => (r.rule.count === undefined || r.hits < r.rule.count) && r.rule.match.test(line) && r.seen++ >= (r.rule.skip ?? 0));
     if (rule) {
       rule.hits++;
       applyFault(rule.rule.fault, req, res, upstream);
@@ -157,7 +163,7 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
     redirectTarget: { host: `127.0.0.1:${target.port}`, url: `http://127.0.0.1:${target.port}`, hits: 0, authorizations: [] },
     requests: [],
     inject: (rule) => {
-      const injected: InjectedFault = { rule, hits: 0 };
+      const injected: InjectedFault = { rule, seen: 0, hits: 0, remove: () => void (rules = rules.filter((r) => r !== injected)) };
       rules.push(injected);
       return injected;
     },

@@ -29,6 +29,8 @@ export interface FaultEnv {
   dispatcher: Agent;
   /** A fresh repository with one image; its references through the proxy and straight to the registry. */
   image(name: string): Promise<TestImage>;
+  /** `faults/NAME`, straight to the registry. */
+  repo(name: string): Repository;
 }
 
 export interface TestImage {
@@ -65,6 +67,7 @@ export function faultEnv(): () => FaultEnv | string {
       predicate,
       sbom,
       dispatcher,
+      repo: (name) => openRepository(parseReference(`${registry.host}/faults/${name}`), { dispatcher }),
       async image(name) {
         const repo = openRepository(parseReference(`${registry.host}/faults/${name}`), { dispatcher });
         const digest = await pushTestImage(repo, 'v1', name);
@@ -95,9 +98,9 @@ export function attest(env: FaultEnv, image: string, ...extra: string[]): Promis
   return ocisign(['attest', '--key', env.key.key, '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', ...extra, image]);
 }
 
-/** Layers stored in the image's `.sig`/`.att`/`.sbom`, read straight from the registry. */
-export async function storedLayers(image: TestImage, kind: AttachmentKind): Promise<string[]> {
-  const set = await readAttachments(image.repo, image.digest, kind);
+/** Layers stored in the image's `.sig`/`.att`/`.sbom` (in `repo`, by default the image's), read straight from the registry. */
+export async function storedLayers(image: Pick<TestImage, 'repo' | 'digest'>, kind: AttachmentKind, repo = image.repo): Promise<string[]> {
+  const set = await readAttachments(repo, image.digest, kind);
   return set.layers.map((l) => l.descriptor.digest);
 }
 

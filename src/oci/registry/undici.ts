@@ -1,7 +1,11 @@
 /**
  * The parts of undici ocisign uses, loaded from their own modules. `import 'undici'` evaluates all of undici
  * (fetch, WebSocket, caches, mocks, interceptors) — about 140 ms of CPU on every CLI start; the agent and the
- * request API are a third of that. Everything here is undici's own code; only the entry point differs.
+ * request API are a third of that (measured again for `verify`: ~50 ms of CPU more with the public entry point).
+ * Everything here is undici's own code; only the entry point differs. These lib/ paths are not undici's public API,
+ * so package.json pins undici to one exact version, and test/oci/registry/undici-pin.test.ts fails when the installed
+ * version differs from the pin or these modules stop being the classes the public API exports: review this file
+ * before moving the pin.
  */
 import type * as Undici from 'undici';
 import AgentModule from 'undici/lib/dispatcher/agent.js';

@@ -19,6 +19,7 @@ it('verify: each kind of request fails in turn: a pass only with both signatures
   const env = getEnv();
   if (typeof env === 'string') return t.skip(env);
   await runMatrix(t, env, { ...verify, succeeded: async () => {} }, [
+    { request: 'ping', fault: { kind: 'stall-headers' }, count: 1, exit: 0 },
     { request: 'ping', fault: { kind: 'stall-headers' }, exit: 4 },
     { request: 'image HEAD', fault: { kind: 'stall-headers' }, count: 1, exit: 0 },
     { request: 'image HEAD', fault: { kind: 'reset' }, exit: 4 },

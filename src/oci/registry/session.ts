@@ -242,7 +242,8 @@ export class RegistrySession {
       try {
         res = await request(url, { ...this.deadlines(), method: 'GET' });
       } catch (err) {
-        if (retryResets && isConnectionReset(err) && attempt < this.options.retry.attempts) {
+        // a reset on plain http may be a TLS server's answer (the next scheme then); a stall is retried on any scheme
+        if ((retryResets || isTimeout(err)) && isConnectionReset(err) && attempt < this.options.retry.attempts) {
           await sleep(retryDelay(this.options.retry, attempt), this.options.signal);
           continue;
         }

@@ -83,7 +83,9 @@ class AppendContext {
   private readonly payload: Uint8Array;
   private readonly options: AppendOptions;
   private writes = 0;
+  /** From the start of the read a write was based on to its manifest written. */
   private lastWriteMs = 0;
+  private readStarted = 0;
 
   constructor(repo: Repository, subjectDigest: string, layer: NewAttachmentLayer, options: AppendOptions) {
     this.repo = repo;
@@ -103,10 +105,12 @@ class AppendContext {
 
   async run(): Promise<AppendResult> {
     const maxAttempts = this.options.maxAttempts ?? 12;
+    // The payload goes up before the first read (a blob nobody names changes nothing; a duplicate's payload is there
+    // already): then only the config and the manifest lie between the read and the write another writer could race.
+    await this.retrying('uploading the payload', () => this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload));
     let current = await this.read();
     const dup = this.options.isDuplicate ? current.layers.find((l) => this.options.isDuplicate!(l)) : undefined;
     if (dup) return this.result(false, current.layers.length);
-    await this.retrying('uploading the payload', () => this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload));
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       this.remember(current);
       if (!this.isComplete(current)) {
@@ -131,6 +135,7 @@ class AppendContext {
   }
 
   private async read(): Promise<AttachmentSet> {
+    this.readStarted = performance.now();
     return this.retrying('reading', async () => {
       const manifest = await readForUpdate(this.repo, this.tag, { logger: this.options.logger, sleep: this.options.sleep });
       if (!manifest) return { tag: this.tag, layers: [], mediaType: MediaType.OciManifest, configMediaType: MediaType.OciConfig };
@@ -179,7 +184,6 @@ class AppendContext {
   }
 
   private async write(current: AttachmentSet): Promise<void> {
-    const started = performance.now();
     const layers = this.merge(current);
     if (layers.length > this.limits.maxAttachmentLayers) {
       throw new OcisignError('BAD_INPUT', `refusing to write ${layers.length} layers, more than the limit of ${this.limits.maxAttachmentLayers}`);
@@ -202,12 +206,15 @@ class AppendContext {
       throw err;
     }
     this.writes++;
-    this.lastWriteMs = performance.now() - started;
+    this.lastWriteMs = performance.now() - this.readStarted;
   }
 
-  /** Long enough for a writer that read before our write to have written after it (twice our own write time). */
+  /**
+   * Long enough for a writer that read before our write to have written after it: twice the time from our own read to
+   * our written manifest (it grows with the registry's latency and the machine's load).
+   */
   private settleMs(): number {
-    const base = Math.min(500, Math.max(15, 2 * this.lastWriteMs));
+    const base = Math.min(2000, Math.max(15, 2 * this.lastWriteMs));
     return base + this.random() * base;
   }
 

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { OcisignError } from '../core/errors.ts';
 import { fsReason } from '../core/fs.ts';
 import { INPUT_LIMITS, theLimit } from '../core/input-limits.ts';
+import { DeadlineExceeded } from '../core/deadline.ts';
+import { formatGoDuration, parseGoDuration } from '../core/duration.ts';
+import type { Timeouts } from '../core/limits.ts';
 import type { Logger, RegistryClientOptions } from '../oci/client-options.ts';
 import type { Reference } from '../oci/reference.ts';
 import type { Repository } from '../oci/repository.ts';
@@ -24,6 +27,10 @@ export interface GlobalArgs {
   'registry-cacert'?: string;
   'allow-http-registry'?: boolean;
   'allow-insecure-registry'?: boolean;
+  /** Whole-command deadline, a Go duration (cosign's `--timeout`, default 3m); 0 = none. */
+  timeout?: string;
+  /** Deadline for each answer's headers and each silence in its body, a Go duration (default 30s). */
+  'request-timeout'?: string;
 }
 
 export interface CliContext {
@@ -41,9 +48,14 @@ export interface CliContext {
   open(ref: Reference): Promise<Repository>;
   /** Open the repository of an image that must exist: a missing layout directory is NOT_FOUND naming it. */
   openImage(ref: Reference): Promise<Repository>;
-  /** Release the dispatcher. */
+  /** Aborts at the whole-command deadline (`--timeout`); every registry and Sigstore request ends with it. */
+  readonly signal: AbortSignal;
+  /** Release the dispatcher and the deadline. */
   close(): Promise<void>;
 }
+
+/** How long a command may keep running after its deadline fired (its requests ended) before the process exits. */
+const DEADLINE_GRACE_MS = 5_000;
 
 export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
   const verbose = argv.verbose === true;
@@ -51,10 +63,13 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
     warn: (m) => io.stderr(`ocisign: warning: ${m}`),
     debug: verbose ? (m) => io.stderr(`ocisign: ${m}`) : () => {},
   };
+  const timeouts = requestTimeouts(argv);
+  const deadline = startDeadline(argv.timeout, io);
   let options: Promise<RegistryClientOptions> | undefined;
   let closeDispatcher: (() => Promise<void>) | undefined;
   const clientOptions = (): Promise<RegistryClientOptions> => {
-    options ??= buildClientOptions(argv, io.env, logger).then((o) => {
+    deadline.arm();
+    options ??= buildClientOptions(argv, io.env, logger, timeouts, deadline.signal).then((o) => {
       closeDispatcher = o.close;
       return o.options;
     });
@@ -66,6 +81,7 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
     logger,
     env: io.env,
     io,
+    signal: deadline.signal,
     clientOptions,
     async parse(input) {
       const { parseReference } = await import('../oci/reference.ts');
@@ -73,6 +89,7 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
     },
     async open(ref) {
       // Each backend loads only when used: a layout command never loads the HTTP client.
+      deadline.arm();
       if (ref.kind === 'layout') {
         const { createLayoutRepository } = await import('../oci/layout/layout-repository.ts');
         return createLayoutRepository(ref, { logger });
@@ -88,7 +105,53 @@ export function createContext(argv: GlobalArgs, io: CliIo): CliContext {
       return this.open(ref);
     },
     async close() {
+      deadline.cancel();
       await closeDispatcher?.();
+    },
+  };
+}
+
+function requestTimeouts(argv: GlobalArgs): Partial<Timeouts> {
+  if (argv['request-timeout'] === undefined) return {};
+  const ms = parseGoDuration(argv['request-timeout'], '--request-timeout');
+  if (ms <= 0) throw new OcisignError('USAGE', '--request-timeout must be more than 0');
+  return { headersMs: ms, bodyIdleMs: ms };
+}
+
+/**
+ * The whole-command deadline (cosign's `--timeout`): when it passes, the signal aborts with a DeadlineExceeded, so
+ * every request in flight ends with an error naming what it was reading or writing. A command that works on images
+ * (`arm()`: it opened a repository or the HTTP client) and is stuck elsewhere (a file lock, a TUF fetch on another
+ * HTTP client) still ends: after a grace period the process exits 4. Key commands waiting at a password prompt are
+ * never armed. Both timers are unref'd, so they never hold a finished process.
+ */
+export function startDeadline(
+  text: string | undefined,
+  io: Pick<CliIo, 'stderr'>,
+  { exit = (code: number): void => process.exit(code), graceMs = DEADLINE_GRACE_MS }: { exit?: (code: number) => void; graceMs?: number } = {},
+): { signal: AbortSignal; arm(): void; cancel(): void } {
+  const controller = new AbortController();
+  const ms = text === undefined ? 0 : parseGoDuration(text, '--timeout');
+  if (ms <= 0) return { signal: controller.signal, arm() {}, cancel() {} };
+  const message = `the command's deadline of ${formatGoDuration(ms)} (--timeout) passed`;
+  let armed = false;
+  let grace: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    controller.abort(new DeadlineExceeded(message));
+    grace = setTimeout(() => {
+      if (!armed) return;
+      io.stderr(`ocisign: ${message}`);
+      exit(4);
+    }, graceMs).unref();
+  }, ms).unref();
+  return {
+    signal: controller.signal,
+    arm() {
+      armed = true;
+    },
+    cancel() {
+      clearTimeout(timer);
+      clearTimeout(grace);
     },
   };
 }
@@ -97,6 +160,8 @@ async function buildClientOptions(
   argv: GlobalArgs,
   env: Record<string, string | undefined>,
   logger: Logger,
+  timeouts: Partial<Timeouts>,
+  signal: AbortSignal,
 ): Promise<{ options: RegistryClientOptions; close?: () => Promise<void> }> {
   const caCerts = [argv['registry-cacert'], env.NODE_EXTRA_CA_CERTS]
     .filter((f): f is string => typeof f === 'string' && f !== '')
@@ -110,6 +175,8 @@ async function buildClientOptions(
     caCerts,
     logger,
     env,
+    timeouts,
+    signal,
   };
   if (username !== undefined || password !== undefined) options.credentials = { username, password };
   if (options.insecure) logger.warn('TLS verification of registries is OFF (--allow-insecure-registry)');

@@ -7,7 +7,8 @@ export async function createCliDispatcher(
 ): Promise<{ dispatcher: Dispatcher; close: () => Promise<void> }> {
   const { createDispatcher } = await import('../oci/registry/dispatcher.ts');
   keepBaselineHttpParser();
-  const dispatcher = createDispatcher({ insecure: options.insecure, caCerts: options.caCerts, env: options.env });
+  const { insecure, caCerts, env, timeouts, signal } = options;
+  const dispatcher = createDispatcher({ insecure, caCerts, env, timeouts, signal });
   return { dispatcher, close: () => dispatcher.close() };
 }
 

@@ -11,6 +11,8 @@ export const GLOBAL_OPTIONS = {
   'registry-cacert': { type: 'string', normalize: true, describe: 'PEM file of extra CA certificates for registries' },
   'allow-http-registry': { type: 'boolean', default: false, describe: 'allow plain HTTP to non-loopback registries' },
   'allow-insecure-registry': { type: 'boolean', default: false, describe: 'skip TLS verification (dangerous)' },
+  timeout: { type: 'string', default: '3m0s', describe: 'deadline for the whole command (30s, 2m, 1m30s; 0: none)' },
+  'request-timeout': { type: 'string', default: '30s', describe: 'deadline for each registry answer: its headers, and each pause in its body' },
 } as const satisfies Record<string, Options>;
 
 /**

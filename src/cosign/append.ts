@@ -1,10 +1,13 @@
 import { OcisignError, isOcisignError, withContext } from '../core/errors.ts';
+import { isTransportFailure } from '../core/deadline.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
 import { sha256Digest } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
+import { MediaType } from '../oci/media-types.ts';
+import { TagUnreadableError, readForUpdate } from '../oci/read-for-update.ts';
 import { TagMovedError, type Repository } from '../oci/repository.ts';
-import { readAttachments, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
+import { parseAttachmentManifest, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
 import { CosignAnnotation } from './media-types.ts';
 import { buildAttachmentManifest, buildSignatureConfig, formatDescriptor, type ManifestLayer } from './signature-image.ts';
 import { attachmentTag, type AttachmentKind } from './tags.ts';
@@ -42,6 +45,9 @@ export interface AppendResult {
   layerCount: number;
 }
 
+/** Tries of one step failing with an IO answer (each already retried by the repository on 429/5xx). */
+const IO_RETRIES = 6;
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -49,6 +55,8 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * read → (dedupe) → append → push blobs, then the manifest → read the tag back. When another writer's
  * manifest replaced ours (our layer, or a layer we had seen, is missing) merge — theirs, then the ones they
  * lost, then ours — and write again, with bounded, jittered retries. Existing descriptors are reused verbatim.
+ * Every read goes through `readForUpdate`: a "not found" is believed only when confirmed, and a set that exists
+ * but cannot be read stops the append before anything is written.
  */
 export async function appendAttachment(
   repo: Repository,
@@ -72,15 +80,15 @@ class AppendContext {
   /** Every layer seen in any read, by key, in first-seen order: none of them may be dropped by our writes. */
   private readonly known = new Map<string, AttachmentLayer>();
   private readonly repo: Repository;
-  private readonly subjectDigest: string;
   private readonly payload: Uint8Array;
   private readonly options: AppendOptions;
   private writes = 0;
+  /** From the start of the read a write was based on to its manifest written. */
   private lastWriteMs = 0;
+  private readStarted = 0;
 
   constructor(repo: Repository, subjectDigest: string, layer: NewAttachmentLayer, options: AppendOptions) {
     this.repo = repo;
-    this.subjectDigest = subjectDigest;
     this.payload = layer.payload;
     this.options = options;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -97,10 +105,12 @@ class AppendContext {
 
   async run(): Promise<AppendResult> {
     const maxAttempts = this.options.maxAttempts ?? 12;
+    // The payload goes up before the first read (a blob nobody names changes nothing; a duplicate's payload is there
+    // already): then only the config and the manifest lie between the read and the write another writer could race.
+    await this.retrying('uploading the payload', () => this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload));
     let current = await this.read();
     const dup = this.options.isDuplicate ? current.layers.find((l) => this.options.isDuplicate!(l)) : undefined;
     if (dup) return this.result(false, current.layers.length);
-    await this.retrying('uploading the payload', () => this.repo.putBlob({ digest: this.ours.descriptor.digest, size: this.payload.byteLength }, this.payload));
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       this.remember(current);
       if (!this.isComplete(current)) {
@@ -125,20 +135,27 @@ class AppendContext {
   }
 
   private async read(): Promise<AttachmentSet> {
-    return this.retrying('reading', () => readAttachments(this.repo, this.subjectDigest, this.options.kind, { limits: this.limits }));
+    this.readStarted = performance.now();
+    return this.retrying('reading', async () => {
+      const manifest = await readForUpdate(this.repo, this.tag, { logger: this.options.logger, sleep: this.options.sleep });
+      if (!manifest) return { tag: this.tag, layers: [], mediaType: MediaType.OciManifest, configMediaType: MediaType.OciConfig };
+      return parseAttachmentManifest(manifest, this.tag, `${this.repo.displayName}:${this.tag}`, this.limits);
+    });
   }
 
   /**
    * Registries fail transiently under concurrent writers (distribution 2.8: 500 reading a tag being
-   * rewritten; 400 MANIFEST_BLOB_UNKNOWN while an identical blob upload is in flight): retry I/O errors.
+   * rewritten; 400 MANIFEST_BLOB_UNKNOWN while an identical blob upload is in flight): retry answers like these. A
+   * failed exchange (reset, truncation, stall, the command's deadline) was already retried by the repository, and an
+   * unreadable set was already re-read: retrying those again would only multiply the wait.
    */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const tries = this.options.maxAttempts ?? 12;
+    const tries = Math.min(IO_RETRIES, this.options.maxAttempts ?? IO_RETRIES);
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        if (!isOcisignError(err, 'IO') || i >= tries) throw err;
+        if (!isOcisignError(err, 'IO') || err instanceof TagUnreadableError || isTransportFailure(err) || i >= tries) throw err;
         this.options.logger?.debug(`${this.tag}: ${what} failed (${err.message}); retrying`);
         await this.backoff(i);
       }
@@ -167,7 +184,6 @@ class AppendContext {
   }
 
   private async write(current: AttachmentSet): Promise<void> {
-    const started = performance.now();
     const layers = this.merge(current);
     if (layers.length > this.limits.maxAttachmentLayers) {
       throw new OcisignError('BAD_INPUT', `refusing to write ${layers.length} layers, more than the limit of ${this.limits.maxAttachmentLayers}`);
@@ -190,12 +206,15 @@ class AppendContext {
       throw err;
     }
     this.writes++;
-    this.lastWriteMs = performance.now() - started;
+    this.lastWriteMs = performance.now() - this.readStarted;
   }
 
-  /** Long enough for a writer that read before our write to have written after it (twice our own write time). */
+  /**
+   * Long enough for a writer that read before our write to have written after it: twice the time from our own read to
+   * our written manifest (it grows with the registry's latency and the machine's load).
+   */
   private settleMs(): number {
-    const base = Math.min(500, Math.max(15, 2 * this.lastWriteMs));
+    const base = Math.min(2000, Math.max(15, 2 * this.lastWriteMs));
     return base + this.random() * base;
   }
 

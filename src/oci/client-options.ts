@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Limits } from '../core/limits.ts';
+import type { Limits, Timeouts } from '../core/limits.ts';
 
 export interface Logger {
   /** Warnings the user should see (stderr), e.g. "signing a tag is unsafe", "TLS verification is OFF". */
@@ -36,6 +36,17 @@ export interface RegistryClientOptions {
   /** Extra CA certificates in PEM (--registry-cacert, NODE_EXTRA_CA_CERTS). */
   caCerts?: string[];
   limits?: Partial<Limits>;
+  /**
+   * Per-request deadlines (DEFAULT_TIMEOUTS: headers 30 s, body silence 30 s). `connectMs` applies to the dispatcher
+   * createDispatcher makes; a dispatcher passed in keeps its own connect timeout.
+   */
+  timeouts?: Partial<Timeouts>;
+  /**
+   * The whole operation's deadline (the CLI's `--timeout`): when it aborts, every request in flight or to come, and
+   * every retry pause, ends with IO naming what was being read or written. Abort it with a `DeadlineExceeded`
+   * (core/deadline.ts) to say which deadline it was.
+   */
+  signal?: AbortSignal;
   logger?: Logger;
   /** Retry policy for idempotent steps. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };

@@ -84,3 +84,21 @@ test('a writer that never yields (no jitter) also converges', async () => {
   await Promise.all(layers.map((l) => appendAttachment(repo, SUBJECT, l, { kind: 'signature' })));
   assert.equal((await readAttachments(repo, SUBJECT, 'signature')).layers.length, 8);
 });
+
+test('a writer whose payload upload is slow does not drop a faster writer (the payload goes up before the read)', async () => {
+  const slowPayload = buildSimpleSigningPayload({ dockerReference: 'mem.test/app', digest: SUBJECT, annotations: { slow: 'yes' } });
+  const slowDigest = sha256Digest(slowPayload);
+  class SlowUploads extends MemoryRepository {
+    override async putBlob(d: { digest: string; size: number }, source: Uint8Array | (() => AsyncIterable<Uint8Array>)): Promise<void> {
+      if (d.digest === slowDigest) await new Promise((resolve) => setTimeout(resolve, 300));
+      return super.putBlob(d, source);
+    }
+  }
+  const repo = new SlowUploads();
+  const k = testKeyPair();
+  const fast = await signedLayer(k.signer);
+  const slow = { ...(await signedLayer(k.signer, { slow: 'yes' })), payload: slowPayload };
+  await Promise.all([appendAttachment(repo, SUBJECT, fast, { kind: 'signature' }), appendAttachment(repo, SUBJECT, slow, { kind: 'signature' })]);
+  const set = await readAttachments(repo, SUBJECT, 'signature');
+  assert.deepEqual(set.layers.map((l) => l.descriptor.digest).sort(), [sha256Digest(fast.payload), slowDigest].sort());
+});

@@ -4,6 +4,23 @@
  * Location headers point back at the proxy) unless a fault is armed:
  *
  *   const proxy = await startFaultProxy({ upstream: registry.url });
+ *   proxy.inject({ match: /^GET .*\/manifests\/sha256-.*\.sig$/, count: 1, fault: { kind: 'not-found' } });
+ *                                               a rule: the next `count` requests matching `METHOD /path?query`
+ *                                               get the fault (count omitted = every one), after `skip` matching
+ *                                               ones passed; rules are tried in the order injected;
+ *                                               `proxy.clearFaults()` drops them all.
+ *     { kind: 'status', status, retryAfter? }   answer this status with a distribution-style JSON error
+ *     { kind: 'not-found' }                     404 MANIFEST_UNKNOWN / BLOB_UNKNOWN, though the thing exists
+ *     { kind: 'stall-headers' }                 forward upstream (writes happen), never answer
+ *     { kind: 'stall-body' }                    forward, send the headers and half the body, then nothing
+ *     { kind: 'reset' }                         drop the connection before forwarding (nothing reaches upstream)
+ *     { kind: 'reset-body' }                    forward, send the headers and half the body, then a TCP reset
+ *     { kind: 'truncate' }                      forward, send the headers and half the body, then close cleanly
+ *     { kind: 'long-content-length', extra? }   forward, declare `extra` (default 100) bytes more than the
+ *                                               body, send the body, then close
+ *   Body faults apply to responses with a body; a response without one (HEAD, 201) passes unchanged.
+ *
+ * The older one-fault-at-a-time API still works:
  *   proxy.corruptBlobs = true;                  (a) flip a byte in every blob GET body (size unchanged)
  *   proxy.failNext({ status: 503, count: 2, retryAfter: '1', match: /^GET .*\/manifests\// });
  *                                               (b) answer status N times (with Retry-After), then pass
@@ -13,11 +30,11 @@
  *                                               records in `redirectTarget.authorizations` what arrived
  *   proxy.serveManifest({ match, bytes, contentLength })   answer matching manifest GETs with these bytes
  *   proxy.requests                              every request seen: { method, path }
- *   await proxy.stop()
+ *   await proxy.stop()                          also ends stalled connections
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FailSpec {
   status: number;
@@ -37,6 +54,37 @@ export interface ManifestSpec {
   headers?: Record<string, string>;
 }
 
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'not-found' }
+  | { kind: 'stall-headers' }
+  | { kind: 'stall-body' }
+  | { kind: 'reset' }
+  | { kind: 'reset-body' }
+  | { kind: 'truncate' }
+  | { kind: 'long-content-length'; extra?: number };
+
+export type FaultKind = Fault['kind'];
+
+export interface FaultRule {
+  /** Tested against `METHOD /path?query`. */
+  match: RegExp;
+  /** How many matching requests get the fault; default: all of them. */
+  count?: number;
+  /** Let this many matching requests pass first (e.g. 1: fail the read-back, not the first read). */
+  skip?: number;
+  fault: Fault;
+}
+
+/** An injected rule: `hits` counts the requests that got the fault, `seen` every request it matched. */
+export interface InjectedFault {
+  readonly rule: FaultRule;
+  seen: number;
+  hits: number;
+  /** Disarm this rule only (other tests' rules stay). */
+  remove(): void;
+}
+
 export interface RedirectTarget {
   host: string;
   url: string;
@@ -52,6 +100,8 @@ export interface FaultProxy {
   redirectBlobs: boolean;
   redirectTarget: RedirectTarget;
   requests: Array<{ method: string; path: string }>;
+  inject(rule: FaultRule): InjectedFault;
+  clearFaults(): void;
   failNext(spec: FailSpec): void;
   resetNext(spec: { count: number; match?: RegExp }): void;
   serveManifest(spec: ManifestSpec | undefined): void;
@@ -61,13 +111,16 @@ export interface FaultProxy {
 const BLOB_GET = /^GET \/v2\/.+\/blobs\/sha(256|512):[a-f0-9]+$/;
 const NOT_PING = /^(?!\w+ \/v2\/$)/;
 
+type Stash = Map<string, { body: Buffer; headers: Record<string, string> }>;
+
 export async function startFaultProxy(options: { upstream: string }): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
-  const stash = new Map<string, { body: Buffer; headers: Record<string, string> }>();
+  const stash: Stash = new Map();
   const target = await listen(createServer((req, res) => serveStashed(req, res, stash, proxy.redirectTarget)));
   let fail: FailSpec | undefined;
   let reset: { count: number; match?: RegExp } | undefined;
   let manifest: ManifestSpec | undefined;
+  let rules: InjectedFault[] = [];
 
   const front = await listen(createServer((req, res) => {
     const line = `${req.method} ${req.url}`;
@@ -79,9 +132,13 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
     }
     if (fail && fail.count > 0 && (fail.match ?? NOT_PING).test(line)) {
       fail.count--;
-      const body = JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected fault' }] });
-      res.writeHead(fail.status, { 'content-type': 'application/json', ...(fail.retryAfter ? { 'retry-after': fail.retryAfter } : {}) });
-      res.end(body);
+      sendError(res, fail.status, 'TOOMANYREQUESTS', fail.retryAfter);
+      return;
+    }
+    const rule = rules.find((r) => (r.rule.count === undefined || r.hits < r.rule.count) && r.rule.match.test(line) && r.seen++ >= (r.rule.skip ?? 0));
+    if (rule) {
+      rule.hits++;
+      applyFault(rule.rule.fault, req, res, upstream);
       return;
     }
     if (manifest && req.method === 'GET' && manifest.match.test(line)) {
@@ -105,6 +162,14 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
     redirectBlobs: false,
     redirectTarget: { host: `127.0.0.1:${target.port}`, url: `http://127.0.0.1:${target.port}`, hits: 0, authorizations: [] },
     requests: [],
+    inject: (rule) => {
+      const injected: InjectedFault = { rule, seen: 0, hits: 0, remove: () => void (rules = rules.filter((r) => r !== injected)) };
+      rules.push(injected);
+      return injected;
+    },
+    clearFaults: () => {
+      rules = [];
+    },
     failNext: (spec) => { fail = { ...spec }; },
     resetNext: (spec) => { reset = { ...spec }; },
     serveManifest: (spec) => { manifest = spec; },
@@ -114,6 +179,67 @@ export async function startFaultProxy(options: { upstream: string }): Promise<Fa
     },
   };
   return proxy;
+}
+
+function sendError(res: ServerResponse, status: number, code: string, retryAfter?: string): void {
+  const body = JSON.stringify({ errors: [{ code, message: 'injected fault' }] });
+  res.writeHead(status, { 'content-type': 'application/json', ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
+  res.end(body);
+}
+
+function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, upstream: URL): void {
+  switch (fault.kind) {
+    case 'status':
+      return sendError(res, fault.status, fault.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', fault.retryAfter);
+    case 'not-found':
+      return sendError(res, 404, /\/blobs\//.test(req.url ?? '') ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN');
+    case 'reset':
+      req.socket.resetAndDestroy();
+      return;
+    case 'stall-headers':
+      // the upstream does the work (a PUT is stored); the client never hears about it
+      return void fetchUpstream(req, upstream, () => {});
+    default:
+      return void fetchUpstream(req, upstream, (up) => damageBody(fault, up, res, req.socket));
+  }
+}
+
+interface Upstream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Forward the request and buffer the whole upstream answer. */
+function fetchUpstream(req: IncomingMessage, upstream: URL, done: (up: Upstream) => void): void {
+  const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    const chunks: Buffer[] = [];
+    up.on('data', (c: Buffer) => chunks.push(c));
+    up.on('end', () => done({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
+  });
+  out.on('error', () => req.socket.destroy());
+  req.pipe(out);
+}
+
+function damageBody(fault: Fault, up: Upstream, res: ServerResponse, socket: Socket): void {
+  const headers = { ...up.headers };
+  delete headers['transfer-encoding'];
+  if (up.body.length === 0) {
+    res.writeHead(up.status, headers);
+    res.end();
+    return;
+  }
+  if (fault.kind === 'long-content-length') {
+    res.writeHead(up.status, { ...headers, 'content-length': String(up.body.length + (fault.extra ?? 100)) });
+    res.write(up.body, () => socket.end());
+    return;
+  }
+  res.writeHead(up.status, { ...headers, 'content-length': String(up.body.length) });
+  res.write(up.body.subarray(0, Math.max(1, up.body.length >> 1)), () => {
+    if (fault.kind === 'reset-body') socket.resetAndDestroy();
+    else if (fault.kind === 'truncate') socket.end();
+    // stall-body: nothing more, ever (stop() ends the connection)
+  });
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, corrupt: boolean): void {
@@ -139,7 +265,7 @@ function forward(req: IncomingMessage, res: ServerResponse, upstream: URL, corru
 }
 
 /** Fetch the blob upstream with the client's headers, keep it under a random path, 307 there. */
-function redirectViaStash(req: IncomingMessage, res: ServerResponse, upstream: URL, stash: Map<string, { body: Buffer; headers: Record<string, string> }>, target: RedirectTarget): void {
+function redirectViaStash(req: IncomingMessage, res: ServerResponse, upstream: URL, stash: Stash, target: RedirectTarget): void {
   const out = request({ host: upstream.hostname, port: upstream.port, method: 'GET', path: req.url, headers: req.headers }, (up) => {
     const chunks: Buffer[] = [];
     up.on('data', (c: Buffer) => chunks.push(c));
@@ -160,7 +286,7 @@ function redirectViaStash(req: IncomingMessage, res: ServerResponse, upstream: U
   out.end();
 }
 
-function serveStashed(req: IncomingMessage, res: ServerResponse, stash: Map<string, { body: Buffer; headers: Record<string, string> }>, target: RedirectTarget): void {
+function serveStashed(req: IncomingMessage, res: ServerResponse, stash: Stash, target: RedirectTarget): void {
   target.hits++;
   target.authorizations.push(req.headers.authorization);
   const id = /^\/storage\/([a-f0-9]+)/.exec(req.url ?? '')?.[1];

@@ -1,7 +1,9 @@
 import type { Dispatcher } from 'undici';
 import { OcisignError } from '../../core/errors.ts';
+import type { Timeouts } from '../../core/limits.ts';
 import type { Credentials, Logger } from '../client-options.ts';
 import { challengeScopes, mergeScopes } from './scopes.ts';
+import type { RetryPolicy } from './retry.ts';
 import { fetchToken } from './token.ts';
 import { parseChallenges, type Challenge } from './www-authenticate.ts';
 
@@ -12,6 +14,10 @@ export interface AuthenticatorOptions {
   /** Looked up lazily, once. */
   loadCredentials(): Promise<Credentials | undefined>;
   maxErrorBodyBytes: number;
+  /** Deadlines and retries of token requests: the registry's. */
+  timeouts: Timeouts;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
   logger: Logger;
 }
 
@@ -98,6 +104,10 @@ export class Authenticator {
       registry: this.options.registry,
       dispatcher: this.options.dispatcher,
       maxErrorBodyBytes: this.options.maxErrorBodyBytes,
+      timeouts: this.options.timeouts,
+      retry: this.options.retry,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      logger: this.options.logger,
     });
     // renew a little early so a token never expires in flight
     const lifetimeMs = token.ttlSeconds * 1000;

@@ -17,36 +17,46 @@ export async function hasBlob(ctx: RepoContext, digest: string): Promise<boolean
 /**
  * Stream a blob. The size (when given) and digest are checked while reading; the last chunk is held back
  * until the digest matched, so a consumer never receives every byte of a bad blob. Redirects are followed
- * without the registry's Authorization on any other origin.
+ * without the registry's Authorization on any other origin. A failure once streaming has begun is IO naming the
+ * host (not retried: the consumer has chunks already).
  */
 export async function openBlob(ctx: RepoContext, digest: string, size?: number, maxBytes?: number): Promise<AsyncIterable<Uint8Array>> {
   assertDigest(digest);
-  const what = refText(ctx, digest);
-  const res = await fetchBlob(ctx, digest);
-  const declared = contentLength(res.headers);
-  const limit = Math.min(size ?? Infinity, maxBytes ?? Infinity);
-  if (declared !== undefined && declared > limit) {
-    abandon(res.body);
-    const why = size !== undefined && declared > size ? `expected ${size}` : `more than the limit of ${maxBytes} bytes`;
-    throw new OcisignError('IO', `getting blob ${what}: registry sends ${declared} bytes, ${why}`);
-  }
-  return verified(res, new DigestVerifier(digest), { what, size, maxBytes });
+  const spec = blobRequest(ctx, 'GET', digest, 'getting blob');
+  const res = await ctx.session.expect(spec, [200, 404]);
+  const check = { what: spec.ref, size, maxBytes };
+  await refuseMissingOrLarge(res, check);
+  return mapErrors(verified(res, new DigestVerifier(digest), check), (err) => ctx.session.failure(err, spec, res.url));
 }
 
-/** A whole blob in memory, refusing more than `maxBytes`; returned only after its digest matched. */
+/**
+ * A whole blob in memory, refusing more than `maxBytes`; returned only after its digest matched. A reset, truncation
+ * or stall while reading is retried (the whole read) within the retry policy.
+ */
 export async function readBlob(ctx: RepoContext, digest: string, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of await openBlob(ctx, digest, undefined, maxBytes)) chunks.push(chunk);
-  return concat(chunks);
+  assertDigest(digest);
+  const spec = blobRequest(ctx, 'GET', digest, 'getting blob');
+  const check = { what: spec.ref, maxBytes };
+  return ctx.session.fetch(spec, [200, 404], async (res) => {
+    await refuseMissingOrLarge(res, check);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of verified(res, new DigestVerifier(digest), check)) chunks.push(chunk);
+    return concat(chunks);
+  });
 }
 
-async function fetchBlob(ctx: RepoContext, digest: string): Promise<Response> {
-  const res = await ctx.session.expect(blobRequest(ctx, 'GET', digest, 'getting blob'), [200, 404]);
+async function refuseMissingOrLarge(res: Response, check: Check): Promise<void> {
   if (res.statusCode === 404) {
     await discard(res.body);
-    throw new OcisignError('NOT_FOUND', `getting blob ${refText(ctx, digest)}: not found`);
+    throw new OcisignError('NOT_FOUND', `getting blob ${check.what}: not found`);
   }
-  return res;
+  const declared = contentLength(res.headers);
+  const limit = Math.min(check.size ?? Infinity, check.maxBytes ?? Infinity);
+  if (declared !== undefined && declared > limit) {
+    abandon(res.body);
+    const why = check.size !== undefined && declared > check.size ? `expected ${check.size}` : `more than the limit of ${check.maxBytes} bytes`;
+    throw new OcisignError('IO', `getting blob ${check.what}: registry sends ${declared} bytes, ${why}`);
+  }
 }
 
 interface Check {
@@ -55,6 +65,7 @@ interface Check {
   maxBytes?: number;
 }
 
+/** The body, digest- and size-checked; transport failures come out as thrown (the caller maps or retries them). */
 async function* verified(res: Response, verifier: DigestVerifier, check: Check): AsyncGenerator<Uint8Array> {
   let held: Uint8Array | undefined;
   let clean = false;
@@ -67,9 +78,6 @@ async function* verified(res: Response, verifier: DigestVerifier, check: Check):
       held = chunk;
     }
     clean = true;
-  } catch (err) {
-    if (err instanceof OcisignError) throw err;
-    throw new OcisignError('IO', `getting blob ${check.what}: ${(err as Error).message}`, { cause: err });
   } finally {
     if (!clean) abandon(res.body);
   }
@@ -77,6 +85,14 @@ async function* verified(res: Response, verifier: DigestVerifier, check: Check):
   const actual = verifier.digest();
   if (actual !== verifier.expected) throw mismatch(check, `content digest is ${actual}`);
   if (held) yield held;
+}
+
+async function* mapErrors<T>(source: AsyncGenerator<T>, map: (err: unknown) => Error): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw map(err);
+  }
 }
 
 function mismatch(check: Check, why: string): OcisignError {

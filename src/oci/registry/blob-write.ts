@@ -3,7 +3,7 @@ import { assertDigest, DigestVerifier } from '../digest.ts';
 import type { BlobSource } from '../repository.ts';
 import { refText, repoPath, type RepoContext } from './context.ts';
 import { discard, header } from './http-body.ts';
-import { errorFromResponse } from './http-error.ts';
+import { errorFromResponse, transportError } from './http-error.ts';
 import { hasBlob } from './blob-read.ts';
 import { isConnectionReset, isRetryableStatus, retryDelay, sleep } from './retry.ts';
 import { pullScope, pushScope } from './scopes.ts';
@@ -35,7 +35,9 @@ export async function putBlob(ctx: RepoContext, blob: BlobTarget, source: BlobSo
       if (!isRestartable(err) || attempt >= policy.attempts) throw err;
       const ms = retryDelay(policy, attempt);
       ctx.session.options.logger.debug(`pushing blob ${refText(ctx, blob.digest)}: ${(err as Error).message}; restarting upload in ${ms} ms`);
-      await sleep(ms);
+      await sleep(ms, ctx.session.options.signal).catch((reason: unknown) => {
+        throw transportError(reason, 'pushing blob', refText(ctx, blob.digest), ctx.session.options.apiHost);
+      });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OcisignError } from '../../core/errors.ts';
 import type { Credentials, RegistryClientOptions } from '../client-options.ts';
@@ -22,14 +22,18 @@ export interface DockerConfig {
 /** The legacy key Docker Hub credentials live under. */
 export const DOCKER_HUB_SERVER_URL = 'https://index.docker.io/v1/';
 
-/** Read `DIR/config.json`; a missing file is an empty config, a broken one is BAD_INPUT. */
+/** Largest docker config read (a config with hundreds of registries is a few KiB). */
+export const MAX_DOCKER_CONFIG_BYTES = 1024 * 1024;
+
+/** Read `DIR/config.json`; a missing file is an empty config, a broken or oversized one is BAD_INPUT. */
 export async function loadDockerConfig(dir: string | undefined): Promise<DockerConfig> {
   if (!dir) return {};
   const file = join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file);
   } catch (err) {
+    if (err instanceof OcisignError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new OcisignError('IO', `reading docker config ${file}: ${(err as Error).message}`, { cause: err });
   }
@@ -38,6 +42,24 @@ export async function loadDockerConfig(dir: string | undefined): Promise<DockerC
     return typeof doc === 'object' && doc !== null ? (doc as DockerConfig) : {};
   } catch (err) {
     throw new OcisignError('BAD_INPUT', `reading docker config ${file}: invalid JSON`, { cause: err });
+  }
+}
+
+/** The file's text, refusing more than MAX_DOCKER_CONFIG_BYTES while reading (`/dev/zero` has no size to check). */
+async function readBounded(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_DOCKER_CONFIG_BYTES + 1);
+    let filled = 0;
+    for (let n = -1; n !== 0 && filled < buffer.length; filled += n) {
+      n = (await handle.read(buffer, filled, buffer.length - filled, null)).bytesRead;
+    }
+    if (filled > MAX_DOCKER_CONFIG_BYTES) {
+      throw new OcisignError('BAD_INPUT', `reading docker config ${file}: more than the limit of ${MAX_DOCKER_CONFIG_BYTES} bytes`);
+    }
+    return buffer.toString('utf8', 0, filled);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,4 +1,7 @@
+import { isDeadline } from '../../core/deadline.ts';
+import { formatSeconds } from '../../core/duration.ts';
 import { describeError, OcisignError } from '../../core/errors.ts';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../../core/limits.ts';
 import { readPrefix, type Body, type Headers } from './http-body.ts';
 
 /** distribution's error body: `{"errors":[{"code":"…","message":"…","detail":…}]}`. */
@@ -35,17 +38,51 @@ export async function errorFromResponse(res: FailedResponse, op: string, ref: st
   return new OcisignError('IO', `${op} ${ref}: ${status}${summary ? ` ${summary}` : ''}`);
 }
 
-/** The error for a failed connection: names the host and the operation, says what happened in words. */
-export function transportError(err: unknown, op: string, ref: string, host: string): OcisignError {
+/**
+ * The error for a failed exchange (connection, stall, reset, truncated body, the command's deadline): always IO,
+ * naming the operation, what it was on and the host, in words, on one line. `timeouts` are the deadlines the request
+ * ran with (for "no response headers within 30 s").
+ */
+export function transportError(err: unknown, op: string, ref: string, host: string, timeouts: Timeouts = DEFAULT_TIMEOUTS): OcisignError {
   if (err instanceof OcisignError) return err;
+  return new OcisignError('IO', `${op} ${ref}: ${transportReason(err, host, timeouts)}`, { cause: err });
+}
+
+/** What went wrong on the wire, in words (without the operation). */
+export function transportReason(err: unknown, host: string, timeouts: Timeouts = DEFAULT_TIMEOUTS): string {
+  if (isDeadline(err)) return deadlineReason(err);
   const code = errorCode(err);
-  const reason =
-    code === 'ECONNREFUSED' ? `connection refused by ${host}`
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `cannot resolve host ${host}`
-    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? `connection to ${host} was reset`
-    : isCertificateError(err) ? `TLS certificate of ${host} not trusted (${describeError(err)}); add its CA with --registry-cacert`
-    : `${host}: ${describeError(err)}`;
-  return new OcisignError('IO', `${op} ${ref}: ${reason}`, { cause: err });
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${host}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host ${host}`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `connection to ${host} was reset`;
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return `${host} closed the connection before the end of the answer`;
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return `${host} sent a body that does not match its Content-Length`;
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `no connection to ${host} within ${formatSeconds(timeouts.connectMs)}`;
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return `no response headers from ${host} within ${formatSeconds(timeouts.headersMs)}`;
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `the answer from ${host} stalled (no data for ${formatSeconds(timeouts.bodyIdleMs)})`;
+  }
+  if (isCertificateError(err)) return `TLS certificate of ${host} not trusted (${describeError(err)}); add its CA with --registry-cacert`;
+  return `${host}: ${describeError(err)}`;
+}
+
+function deadlineReason(err: unknown): string {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.name === 'DeadlineExceeded') return e.message;
+  }
+  return 'the deadline passed';
 }
 
 export function errorCode(err: unknown): string | undefined {

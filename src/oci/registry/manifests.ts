@@ -35,18 +35,19 @@ export async function headManifest(ctx: RepoContext, ref: string): Promise<Descr
  */
 export async function getManifest(ctx: RepoContext, ref: string): Promise<RawManifest | undefined> {
   const what = refText(ctx, ref);
-  const res = await ctx.session.expect(manifestRequest(ctx, 'GET', ref, 'getting manifest'), [200, 404]);
-  if (res.statusCode === 404) {
-    await discard(res.body);
-    return undefined;
-  }
-  const bytes = await readLimited(res.body, res.headers, ctx.limits.maxManifestBytes, `getting manifest ${what}`);
-  const expected = isDigest(ref) ? ref : header(res.headers, 'docker-content-digest');
-  const digest = digestOf(bytes, expected && isDigest(expected) ? expected : 'sha256:');
-  if (expected && digest !== expected) {
-    throw new OcisignError('IO', `getting manifest ${what}: content digest ${digest} does not match ${isDigest(ref) ? 'the requested digest' : 'Docker-Content-Digest'} ${expected}`);
-  }
-  return { bytes, digest, mediaType: manifestType(res.headers, bytes, what) };
+  return ctx.session.fetch(manifestRequest(ctx, 'GET', ref, 'getting manifest'), [200, 404], async (res) => {
+    if (res.statusCode === 404) {
+      await discard(res.body);
+      return undefined;
+    }
+    const bytes = await readLimited(res.body, res.headers, ctx.limits.maxManifestBytes, `getting manifest ${what}`);
+    const expected = isDigest(ref) ? ref : header(res.headers, 'docker-content-digest');
+    const digest = digestOf(bytes, expected && isDigest(expected) ? expected : 'sha256:');
+    if (expected && digest !== expected) {
+      throw new OcisignError('IO', `getting manifest ${what}: content digest ${digest} does not match ${isDigest(ref) ? 'the requested digest' : 'Docker-Content-Digest'} ${expected}`);
+    }
+    return { bytes, digest, mediaType: manifestType(res.headers, bytes, what) };
+  });
 }
 
 /** PUT manifest bytes under a tag or their digest, with the manifest's media type as Content-Type. */

@@ -12,7 +12,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { OcisignError } from '../../core/errors.ts';
-import { DEFAULT_LIMITS, type Limits } from '../../core/limits.ts';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits } from '../../core/limits.ts';
 import { silentLogger, type RegistryClientOptions } from '../client-options.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
 import type { RegistryReference } from '../reference.ts';
@@ -125,11 +125,16 @@ function newSession(registry: string, options: RegistryClientOptions, limits: Li
     logger.warn(`TLS certificate verification is OFF for ${registry} (--allow-insecure-registry): anyone on the network can impersonate it`);
   }
   const dispatcher = dispatcherFor(options);
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
   const auth = new Authenticator({
     registry,
     dispatcher,
     loadCredentials: () => resolveCredentials(registry, options),
     maxErrorBodyBytes: limits.maxErrorBodyBytes,
+    timeouts,
+    retry,
+    ...(options.signal ? { signal: options.signal } : {}),
     logger,
   });
   return new RegistrySession({
@@ -139,7 +144,9 @@ function newSession(registry: string, options: RegistryClientOptions, limits: Li
     auth,
     allowHttp: options.allowHttp === true,
     limits,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
+    retry,
+    timeouts,
+    ...(options.signal ? { signal: options.signal } : {}),
     logger,
   });
 }
@@ -148,7 +155,7 @@ function dispatcherFor(options: RegistryClientOptions): Dispatcher {
   if (options.dispatcher) return options.dispatcher;
   let dispatcher = dispatchers.get(options);
   if (!dispatcher) {
-    dispatcher = createDispatcher({ insecure: options.insecure, caCerts: options.caCerts, env: options.env });
+    dispatcher = createDispatcher({ insecure: options.insecure, caCerts: options.caCerts, env: options.env, timeouts: options.timeouts });
     dispatchers.set(options, dispatcher);
   }
   return dispatcher;

@@ -17,6 +17,7 @@ const RESET_CODES = new Set([
   'ETIMEDOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
@@ -28,7 +29,10 @@ export function isRetryableStatus(status: number, method = 'PUT'): boolean {
   return RETRYABLE_STATUS.has(status) || (status === 500 && (method === 'GET' || method === 'HEAD'));
 }
 
-/** A dropped or reset connection (not a refused one: nobody is listening, retrying won't help). */
+/**
+ * A transient failure of an exchange: a dropped or reset connection, a truncated body, a per-request deadline
+ * (not a refused connection: nobody is listening; not the command's deadline: no time is left).
+ */
 export function isConnectionReset(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
@@ -53,6 +57,4 @@ export function retryDelay(policy: RetryPolicy, retry: number, retryAfterMs?: nu
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../../core/deadline.ts';

@@ -1,10 +1,11 @@
 import { request, type Dispatcher } from './undici.ts';
 import { OcisignError, describeError } from '../../core/errors.ts';
-import type { Limits } from '../../core/limits.ts';
+import { isTimeout } from '../../core/deadline.ts';
+import type { Limits, Timeouts } from '../../core/limits.ts';
 import type { Logger } from '../client-options.ts';
 import type { Authenticator } from './auth.ts';
 import { abandon, discard, header } from './http-body.ts';
-import { errorCode, errorFromResponse, isCertificateError, transportError } from './http-error.ts';
+import { errorCode, errorFromResponse, isCertificateError, transportError, transportReason } from './http-error.ts';
 import { isDockerHub, isLoopbackHost, sameOrigin, schemesFor } from './hosts.ts';
 import { isConnectionReset, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 import { mergeScopes } from './scopes.ts';
@@ -19,6 +20,10 @@ export interface SessionOptions {
   allowHttp: boolean;
   limits: Limits;
   retry: RetryPolicy;
+  /** Per-request deadlines (connect is the dispatcher's). */
+  timeouts: Timeouts;
+  /** The whole operation's deadline: every request and every retry pause ends when it aborts. */
+  signal?: AbortSignal;
   logger: Logger;
 }
 
@@ -36,7 +41,7 @@ export interface RequestSpec {
   op: string;
   /** What it is done on, for messages: "127.0.0.1:5000/app:v1". */
   ref: string;
-  /** Retry on 429/502/503/504 and connection resets (only for idempotent steps). */
+  /** Retry on 429/502/503/504, connection resets and stalls (only for idempotent steps). */
   idempotent: boolean;
   /** Follow 3xx `Location` (GET/HEAD of blobs): Authorization only to the registry's own origin. */
   followRedirects?: boolean;
@@ -84,7 +89,7 @@ export class RegistrySession {
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
-          dispatcher: this.options.dispatcher,
+          ...this.deadlines(),
           method: spec.method,
           headers: { ...spec.headers, ...(authorization ? { authorization } : {}) },
           body: spec.body as Uint8Array | string | undefined,
@@ -94,10 +99,10 @@ export class RegistrySession {
         });
       } catch (err) {
         if (spec.idempotent && replayable && isConnectionReset(err) && attempt < this.options.retry.attempts) {
-          await this.pause(spec, attempt++, undefined, 'connection reset');
+          await this.pause(spec, url, attempt++, undefined, transportReason(err, url.host, this.options.timeouts));
           continue;
         }
-        throw transportError(err, spec.op, spec.ref, url.host);
+        throw this.failure(err, spec, url);
       }
       const status = res.statusCode;
       if (status === 401 && own && !authRetried && replayable) {
@@ -112,7 +117,7 @@ export class RegistrySession {
       if (isRetryableStatus(status, spec.method) && spec.idempotent && replayable && attempt < this.options.retry.attempts) {
         const after = parseRetryAfter(header(res.headers, 'retry-after'));
         await discard(res.body);
-        await this.pause(spec, attempt++, after, `${status}`);
+        await this.pause(spec, url, attempt++, after, `${status}`);
         continue;
       }
       const location = header(res.headers, 'location');
@@ -131,6 +136,36 @@ export class RegistrySession {
     const res = await this.send(spec);
     if (!ok.includes(res.statusCode)) throw await errorFromResponse(res, spec.op, spec.ref, this.options.limits.maxErrorBodyBytes);
     return res;
+  }
+
+  /**
+   * `expect`, then `consume` the body. A failure while reading it (a reset, a truncated body, a Content-Length the
+   * body does not reach, a stall) is retried like one before the headers, for idempotent steps, within the retry
+   * policy; then it is IO naming the host. `consume` throws OcisignError for what retrying cannot fix (too large).
+   */
+  async fetch<T>(spec: RequestSpec, ok: number[], consume: (res: Response) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.expect(spec, ok);
+      try {
+        return await consume(res);
+      } catch (err) {
+        abandon(res.body);
+        if (err instanceof OcisignError) throw err;
+        if (!spec.idempotent || !isConnectionReset(err) || attempt >= this.options.retry.attempts) throw this.failure(err, spec, res.url);
+        await this.pause(spec, res.url, attempt, undefined, transportReason(err, res.url.host, this.options.timeouts));
+      }
+    }
+  }
+
+  /** Per-request options every request of this session carries: the dispatcher and the deadlines. */
+  deadlines(): { dispatcher: Dispatcher; headersTimeout: number; bodyTimeout: number; signal?: AbortSignal } {
+    const { dispatcher, timeouts, signal } = this.options;
+    return { dispatcher, headersTimeout: timeouts.headersMs, bodyTimeout: timeouts.bodyIdleMs, ...(signal ? { signal } : {}) };
+  }
+
+  /** A failed exchange as IO naming the operation, the reference and the host. */
+  failure(err: unknown, spec: Pick<RequestSpec, 'op' | 'ref'>, url: URL): OcisignError {
+    return transportError(err, spec.op, spec.ref, url.host, this.options.timeouts);
   }
 
   private async reauthorize(res: Dispatcher.ResponseData, scopes: string[], sent: string | undefined): Promise<string[] | undefined> {
@@ -161,11 +196,15 @@ export class RegistrySession {
     return to;
   }
 
-  private async pause(spec: RequestSpec, attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
+  private async pause(spec: RequestSpec, url: URL, attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
     const ms = retryDelay(this.options.retry, attempt, retryAfterMs);
     const source = retryAfterMs === undefined ? 'backoff' : 'Retry-After';
     this.options.logger.debug(`${spec.op} ${spec.ref}: ${why}, retry ${attempt} in ${ms} ms (${source})`);
-    await sleep(ms);
+    try {
+      await sleep(ms, this.options.signal);
+    } catch (err) {
+      throw this.failure(err, spec, url);
+    }
   }
 
   private async ping(op: string, ref: string): Promise<URL> {
@@ -185,10 +224,11 @@ export class RegistrySession {
         return new URL(`${scheme}://${apiHost}`);
       } catch (err) {
         lastError = err;
-        if (isCertificateError(err)) break; // it speaks TLS: plain http would not help
+        // it speaks TLS, or it accepted and then stalled (or time is up): another scheme would not help
+        if (isCertificateError(err) || isTimeout(err)) break;
       }
     }
-    const error = transportError(lastError, op, ref, apiHost);
+    const error = transportError(lastError, op, ref, apiHost, this.options.timeouts);
     if (schemes.length === 1 && looksLikePlainHttpServer(lastError) && !isDockerHub(this.options.registry)) {
       throw new OcisignError('IO', `${error.message} (plain http is used only for loopback registries or with --allow-http-registry)`, { cause: lastError });
     }
@@ -200,10 +240,11 @@ export class RegistrySession {
     for (let attempt = 1; ; attempt++) {
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { dispatcher: this.options.dispatcher, method: 'GET' });
+        res = await request(url, { ...this.deadlines(), method: 'GET' });
       } catch (err) {
-        if (retryResets && isConnectionReset(err) && attempt < this.options.retry.attempts) {
-          await sleep(retryDelay(this.options.retry, attempt));
+        // a reset on plain http may be a TLS server's answer (the next scheme then); a stall is retried on any scheme
+        if ((retryResets || isTimeout(err)) && isConnectionReset(err) && attempt < this.options.retry.attempts) {
+          await sleep(retryDelay(this.options.retry, attempt), this.options.signal);
           continue;
         }
         throw err;
@@ -211,7 +252,7 @@ export class RegistrySession {
       if (isRetryableStatus(res.statusCode) && attempt < this.options.retry.attempts) {
         const after = parseRetryAfter(header(res.headers, 'retry-after'));
         await discard(res.body);
-        await sleep(retryDelay(this.options.retry, attempt, after));
+        await sleep(retryDelay(this.options.retry, attempt, after), this.options.signal);
         continue;
       }
       if (res.statusCode === 401) this.auth.setChallenge(header(res.headers, 'www-authenticate'));

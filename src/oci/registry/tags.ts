@@ -1,8 +1,15 @@
 import { OcisignError } from '../../core/errors.ts';
 import { repoPath, type RepoContext } from './context.ts';
 import { header, readLimited, readPrefix } from './http-body.ts';
-import { summarizeErrorBody, errorFromResponse } from './http-error.ts';
+import { summarizeErrorBody } from './http-error.ts';
 import { pullScope } from './scopes.ts';
+import type { RequestSpec } from './session.ts';
+
+interface Page {
+  tags: string[];
+  next: string | undefined;
+  url: URL;
+}
 
 const MAX_PAGES = 10_000;
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
@@ -12,7 +19,7 @@ export async function listTags(ctx: RepoContext): Promise<string[]> {
   const tags: string[] = [];
   let target: string | URL = repoPath(ctx, 'tags/list');
   for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await ctx.session.send({
+    const spec: RequestSpec = {
       method: 'GET',
       target,
       headers: { accept: 'application/json' },
@@ -20,18 +27,20 @@ export async function listTags(ctx: RepoContext): Promise<string[]> {
       op: 'listing tags of',
       ref: ctx.display,
       idempotent: true,
+    };
+    const result: Page | undefined = await ctx.session.fetch(spec, [200, 404], async (res) => {
+      if (res.statusCode === 404) {
+        const summary = summarizeErrorBody(await readPrefix(res.body, ctx.limits.maxErrorBodyBytes));
+        if (page === 0) return undefined;
+        throw new OcisignError('IO', `listing tags of ${ctx.display}: 404 on page ${page + 1} ${summary}`);
+      }
+      const bytes = await readLimited(res.body, res.headers, MAX_PAGE_BYTES, `listing tags of ${ctx.display}`);
+      return { tags: parsePage(bytes, ctx.display), next: nextLink(header(res.headers, 'link')), url: res.url };
     });
-    if (res.statusCode === 404) {
-      const summary = summarizeErrorBody(await readPrefix(res.body, ctx.limits.maxErrorBodyBytes));
-      if (page === 0) return [];
-      throw new OcisignError('IO', `listing tags of ${ctx.display}: 404 on page ${page + 1} ${summary}`);
-    }
-    if (res.statusCode !== 200) throw await errorFromResponse(res, 'listing tags of', ctx.display, ctx.limits.maxErrorBodyBytes);
-    const bytes = await readLimited(res.body, res.headers, MAX_PAGE_BYTES, `listing tags of ${ctx.display}`);
-    tags.push(...parsePage(bytes, ctx.display));
-    const next = nextLink(header(res.headers, 'link'));
-    if (!next) return tags;
-    target = new URL(next, res.url);
+    if (!result) return [];
+    tags.push(...result.tags);
+    if (!result.next) return tags;
+    target = new URL(result.next, result.url);
   }
   throw new OcisignError('IO', `listing tags of ${ctx.display}: more than ${MAX_PAGES} pages`);
 }

@@ -1,9 +1,11 @@
 import { request, type Dispatcher } from './undici.ts';
 import { OcisignError } from '../../core/errors.ts';
-import type { Credentials } from '../client-options.ts';
-import { readLimited, readPrefix } from './http-body.ts';
-import { summarizeErrorBody, transportError } from './http-error.ts';
+import type { Timeouts } from '../../core/limits.ts';
+import type { Credentials, Logger } from '../client-options.ts';
+import { abandon, readLimited, readPrefix } from './http-body.ts';
+import { summarizeErrorBody, transportError, transportReason } from './http-error.ts';
 import { isLoopbackHost } from './hosts.ts';
+import { isConnectionReset, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.ts';
 
 export interface TokenRequest {
   realm: string;
@@ -15,6 +17,11 @@ export interface TokenRequest {
   registry: string;
   dispatcher: Dispatcher;
   maxErrorBodyBytes: number;
+  timeouts: Timeouts;
+  /** Resets, stalls and 429/5xx answers are retried within this policy (a token request changes nothing). */
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  logger?: Logger;
 }
 
 export interface Token {
@@ -38,20 +45,40 @@ export async function fetchToken(req: TokenRequest): Promise<Token> {
     throw new OcisignError('AUTH', `authentication failed for ${req.registry}: refusing to send credentials to token realm ${realm.origin} over plain http`);
   }
   const op = `requesting a token from ${realm.origin}${realm.pathname} for`;
-  let res: Dispatcher.ResponseData;
-  try {
-    res = creds?.identityToken ? await postRefreshToken(req, realm, creds.identityToken) : await getToken(req, realm, creds);
-  } catch (err) {
-    throw transportError(err, op, req.registry, realm.host);
+  for (let attempt = 1; ; attempt++) {
+    let why: string;
+    try {
+      const res = creds?.identityToken ? await postRefreshToken(req, realm, creds.identityToken) : await getToken(req, realm, creds);
+      if (res.statusCode === 200) {
+        try {
+          return parseTokenResponse(await readLimited(res.body, res.headers, MAX_TOKEN_RESPONSE, `${op} ${req.registry}`), req.registry);
+        } catch (err) {
+          abandon(res.body);
+          throw err;
+        }
+      }
+      if (!isRetryableStatus(res.statusCode, 'GET') || attempt >= req.retry.attempts) throw await tokenStatusError(res, op, req);
+      abandon(res.body);
+      why = `${res.statusCode}`;
+    } catch (err) {
+      if (err instanceof OcisignError || !isConnectionReset(err) || attempt >= req.retry.attempts) throw transportError(err, op, req.registry, realm.host, req.timeouts);
+      why = transportReason(err, realm.host, req.timeouts);
+    }
+    const ms = retryDelay(req.retry, attempt);
+    req.logger?.debug(`${op} ${req.registry}: ${why}, retry ${attempt} in ${ms} ms`);
+    try {
+      await sleep(ms, req.signal);
+    } catch (err) {
+      throw transportError(err, op, req.registry, realm.host, req.timeouts);
+    }
   }
-  if (res.statusCode !== 200) {
-    const summary = summarizeErrorBody(await readPrefix(res.body, req.maxErrorBodyBytes));
-    const code = res.statusCode === 401 || res.statusCode === 403 ? 'AUTH' : 'IO';
-    const head = code === 'AUTH' ? `authentication failed for ${req.registry}` : `${op} ${req.registry}`;
-    throw new OcisignError(code, `${head}: token server answered ${res.statusCode}${summary ? ` ${summary}` : ''}`);
-  }
-  const bytes = await readLimited(res.body, res.headers, MAX_TOKEN_RESPONSE, `${op} ${req.registry}`);
-  return parseTokenResponse(bytes, req.registry);
+}
+
+async function tokenStatusError(res: Dispatcher.ResponseData, op: string, req: TokenRequest): Promise<OcisignError> {
+  const summary = summarizeErrorBody(await readPrefix(res.body, req.maxErrorBodyBytes));
+  const code = res.statusCode === 401 || res.statusCode === 403 ? 'AUTH' : 'IO';
+  const head = code === 'AUTH' ? `authentication failed for ${req.registry}` : `${op} ${req.registry}`;
+  return new OcisignError(code, `${head}: token server answered ${res.statusCode}${summary ? ` ${summary}` : ''}`);
 }
 
 function parseRealm(req: TokenRequest): URL {
@@ -72,7 +99,7 @@ function getToken(req: TokenRequest, realm: URL, creds: Credentials | undefined)
   if (creds?.username !== undefined && creds.password !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
   }
-  return request(url, { dispatcher: req.dispatcher, method: 'GET', headers });
+  return request(url, { ...deadlines(req), method: 'GET', headers });
 }
 
 function postRefreshToken(req: TokenRequest, realm: URL, refreshToken: string): Promise<Dispatcher.ResponseData> {
@@ -80,11 +107,15 @@ function postRefreshToken(req: TokenRequest, realm: URL, refreshToken: string): 
   if (req.service) form.set('service', req.service);
   if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
   return request(realm, {
-    dispatcher: req.dispatcher,
+    ...deadlines(req),
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: form.toString(),
   });
+}
+
+function deadlines(req: TokenRequest) {
+  return { dispatcher: req.dispatcher, headersTimeout: req.timeouts.headersMs, bodyTimeout: req.timeouts.bodyIdleMs, ...(req.signal ? { signal: req.signal } : {}) };
 }
 
 function parseTokenResponse(bytes: Uint8Array, registry: string): Token {

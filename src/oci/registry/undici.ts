@@ -1,7 +1,11 @@
 /**
  * The parts of undici ocisign uses, loaded from their own modules. `import 'undici'` evaluates all of undici
  * (fetch, WebSocket, caches, mocks, interceptors) — about 140 ms of CPU on every CLI start; the agent and the
- * request API are a third of that. Everything here is undici's own code; only the entry point differs.
+ * request API are a third of that (measured again for `verify`: ~50 ms of CPU more with the public entry point).
+ * Everything here is undici's own code; only the entry point differs. These lib/ paths are not undici's public API,
+ * so package.json pins undici to one exact version, and test/oci/registry/undici-pin.test.ts fails when the installed
+ * version differs from the pin or these modules stop being the classes the public API exports: review this file
+ * before moving the pin.
  */
 import type * as Undici from 'undici';
 import AgentModule from 'undici/lib/dispatcher/agent.js';
@@ -20,6 +24,45 @@ export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | '
   dispatcher: Undici.Dispatcher;
   method?: Undici.Dispatcher.HttpMethod;
 };
+
+type DispatcherClass = new () => Undici.Dispatcher;
+
+/**
+ * A dispatcher whose every `request()` also carries `signal` (joined with the request's own), delegating the rest to
+ * `inner`. The CLI wraps its one dispatcher with its whole-command deadline this way, so the deadline reaches every
+ * HTTP client it is given (registries, token servers, Fulcio, Rekor, TSA) without each passing a signal on.
+ */
+export function withSignal(inner: Undici.Dispatcher, signal: AbortSignal): Undici.Dispatcher {
+  return new SignalDispatcher(inner, signal);
+}
+
+class SignalDispatcher extends (DispatcherModule as unknown as DispatcherClass) {
+  readonly #inner: Undici.Dispatcher;
+  readonly #signal: AbortSignal;
+
+  constructor(inner: Undici.Dispatcher, signal: AbortSignal) {
+    super();
+    this.#inner = inner;
+    this.#signal = signal;
+  }
+
+  override dispatch(options: Undici.Dispatcher.DispatchOptions, handler: Undici.Dispatcher.DispatchHandler): boolean {
+    return this.#inner.dispatch(options, handler);
+  }
+
+  override close(...args: []): Promise<void> {
+    return this.#inner.close(...args);
+  }
+
+  override destroy(...args: []): Promise<void> {
+    return this.#inner.destroy(...args);
+  }
+
+  override request(options: Undici.Dispatcher.RequestOptions): Promise<Undici.Dispatcher.ResponseData> {
+    const own = options.signal as AbortSignal | undefined;
+    return super.request({ ...options, signal: own ? AbortSignal.any([own, this.#signal]) : this.#signal });
+  }
+}
 
 /** undici's `request(url, options)`, always on the given dispatcher (never the global one). */
 export function request(url: string | URL, options: RequestOptions): Promise<Undici.Dispatcher.ResponseData> {

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { Agent, EnvHttpProxyAgent } from 'undici';
 import { createDispatcher } from '../../../src/oci/registry/dispatcher.ts';
 import { rechunk } from '../../../src/oci/registry/blob-write.ts';
-import { credentialsFromAuths, normalizeConfigKey, resolveCredentials } from '../../../src/oci/registry/docker-config.ts';
+import { credentialsFromAuths, loadDockerConfig, normalizeConfigKey, resolveCredentials } from '../../../src/oci/registry/docker-config.ts';
+import { isOcisignError } from '../../../src/core/errors.ts';
 import { apiHostFor, isLoopbackHost, schemesFor } from '../../../src/oci/registry/hosts.ts';
 import { summarizeErrorBody } from '../../../src/oci/registry/http-error.ts';
 import { createRegistryRepository } from '../../../src/oci/registry/registry-repository.ts';
@@ -15,7 +16,7 @@ import { nextLink } from '../../../src/oci/registry/tags.ts';
 import { parseChallenges } from '../../../src/oci/registry/www-authenticate.ts';
 import { libtrustKeyId } from '../../helpers/token-server.ts';
 import { createSigningCert } from '../../helpers/tls.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -110,6 +111,21 @@ describe('docker config', () => {
     assert.deepEqual(credentialsFromAuths(config, 'ghcr.io'), { identityToken: 'idt' });
     assert.equal(credentialsFromAuths(config, 'r.example'), undefined, 'the port is part of the host');
     assert.equal(normalizeConfigKey('https://Index.Docker.io/v1/'), 'index.docker.io');
+  });
+  it('a config over 1 MiB (or /dev/zero) is refused (BAD_INPUT) without being read whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ocisign-config-'));
+    try {
+      await writeFile(join(dir, 'config.json'), `{"auths":{}}${' '.repeat(1024 * 1024)}`);
+      await assert.rejects(loadDockerConfig(dir), (err: Error) => isOcisignError(err, 'BAD_INPUT') && /more than the limit of 1048576 bytes/.test(err.message));
+      await rm(join(dir, 'config.json'));
+      await symlink('/dev/zero', join(dir, 'config.json'));
+      await assert.rejects(loadDockerConfig(dir), (err: Error) => isOcisignError(err, 'BAD_INPUT'));
+      await rm(join(dir, 'config.json'));
+      await writeFile(join(dir, 'config.json'), '{"auths":{"r.example":{"username":"u","password":"p"}}}');
+      assert.deepEqual(credentialsFromAuths(await loadDockerConfig(dir), 'r.example'), { username: 'u', password: 'p' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   it('explicit credentials apply only to credentialsHost', async () => {
     const credentials = { username: 'a', password: 'b' };

@@ -14,7 +14,7 @@ export interface ResolvableTarget {
 }
 
 /** Resolve the target's tag or digest (NOT_FOUND, exit 11, when absent). */
-export async function resolveTarget(target: ResolvableTarget): Promise<{ digest: string; mediaType: string }> {
+export async function resolveTarget(target: ResolvableTarget): Promise<{ digest: string; mediaType: string; size: number }> {
   let found;
   try {
     found = await target.image.resolve(target.ref);
@@ -22,7 +22,7 @@ export async function resolveTarget(target: ResolvableTarget): Promise<{ digest:
     throw withContext(`resolving ${target.name}`, err);
   }
   if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return { digest: found.digest, mediaType: found.mediaType };
+  return { digest: found.digest, mediaType: found.mediaType, size: found.size };
 }
 
 /**

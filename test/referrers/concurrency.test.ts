@@ -63,7 +63,7 @@ async function setup(t: TestContext) {
   const dir = await mkdtemp(join(tmpdir(), 'ocisign-bundle-race-'));
   const dispatcher = new Agent({ connections: 8 });
   t.after(async () => {
-    await dispatcher.close();
+    await dispatcher.destroy();
     await rm(dir, { recursive: true, force: true });
   });
   const keys = await makeKeys(dir, SIGNERS);

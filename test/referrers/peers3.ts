@@ -68,13 +68,14 @@ export interface Run {
 }
 
 /** Run a peer with a throw-away HOME/DOCKER_CONFIG (no TUF cache, no credentials). */
-export async function runPeer(path: string, args: string[], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<Run> {
+export async function runPeer(path: string, args: string[], env: Record<string, string> = {}, timeoutMs = 300_000, cwd?: string): Promise<Run> {
   const home = await mkdtemp(join(tmpdir(), 'ocisign-peer-home-'));
   try {
     return await new Promise<Run>((done) => {
       execFile(path, args, {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, DOCKER_CONFIG: join(home, '.docker'), ...env },
         timeout: timeoutMs,
+        ...(cwd ? { cwd } : {}),
         maxBuffer: 64 << 20,
       }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
     });

@@ -26,7 +26,7 @@ export interface FallbackTagStore {
 }
 
 export interface FallbackUpdateOptions {
-  /** Rounds of write + read-back before giving up (default 16). */
+  /** Rounds of write + read-back before giving up (default 64: 64 racing writers on distribution 2.8 need ~20). */
   maxAttempts?: number;
   /** Confirm after settling (default true; tests of one writer may skip it). */
   settle?: boolean;
@@ -83,7 +83,7 @@ class FallbackUpdate {
   }
 
   async run(): Promise<FallbackUpdateResult> {
-    const maxAttempts = this.options.maxAttempts ?? 16;
+    const maxAttempts = this.options.maxAttempts ?? 64;
     let state = await this.read();
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (!this.isComplete(state)) {
@@ -162,7 +162,7 @@ class FallbackUpdate {
 
   /** Registries fail transiently under concurrent writers (distribution 2.8 answers 500 mid-rewrite): retry I/O errors. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const tries = Math.min(this.options.maxAttempts ?? 16, 6);
+    const tries = Math.min(this.options.maxAttempts ?? 64, 6);
     for (let i = 1; ; i++) {
       try {
         return await fn();
@@ -180,8 +180,9 @@ class FallbackUpdate {
     return base + this.random() * base;
   }
 
+  /** Full jitter, growing to 2 s: spreads many racing writers out so each round has fewer of them. */
   private async backoff(attempt: number): Promise<void> {
-    const cap = Math.min(1000, 10 * 2 ** attempt);
+    const cap = Math.min(2000, 10 * 2 ** attempt);
     await (this.options.sleep ?? defaultSleep)(this.random() * cap);
   }
 

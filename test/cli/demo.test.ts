@@ -17,5 +17,6 @@ test('npm run demo: sample layout → keys → SBOM → sign → attest → veri
   }
   assert.match(r.stdout, /"signatures":1,"attestations":\["https:\/\/cyclonedx\.org\/bom"\]/, 'the policy gate passed');
   assert.match(r.stdout, /Attestations: oci:\.work\/demo\/copy:sha256-[a-f0-9]{64}\.att/);
+  assert.match(r.stdout, /Bundle: oci:\.work\/demo\/copy@sha256:[a-f0-9]{64} application\/vnd\.dev\.sigstore\.bundle\.v0\.3\+json predicateType=https:\/\/sigstore\.dev\/cosign\/sign\/v1 \[layout index\]/, 'tree shows the bundle signature');
   assert.ok(existsSync(join(root, '.work', 'demo', 'sbom.cdx.json')), 'the SBOM file was written');
 });

@@ -35,6 +35,8 @@ export interface FallbackUpdateOptions {
   logger?: Logger;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A read of the tag already under way (started beside the manifest PUT), used as the first read. */
+  firstRead?: Promise<Awaited<ReturnType<FallbackTagStore['read']>>>;
 }
 
 export interface FallbackUpdateResult {
@@ -73,7 +75,7 @@ class FallbackUpdate {
   private readonly store: FallbackTagStore;
   private readonly subjectDigest: string;
   private readonly entry: Descriptor;
-  private readonly options: FallbackUpdateOptions;
+  private options: FallbackUpdateOptions;
 
   constructor(store: FallbackTagStore, subjectDigest: string, entry: Descriptor, options: FallbackUpdateOptions) {
     this.store = store;
@@ -109,7 +111,9 @@ class FallbackUpdate {
   /** The current index (remembered), an empty one only when the tag is confirmed absent. */
   private async read(): Promise<IndexState> {
     for (let round = 1; ; round++) {
-      const found = await this.retrying('reading', () => this.store.read());
+      const early = this.options.firstRead;
+      this.options = { ...this.options, firstRead: undefined };
+      const found = early ? await early.catch(() => this.retrying('reading', () => this.store.read())) : await this.retrying('reading', () => this.store.read());
       if (found) {
         const checked = checkFallbackIndex(found.raw, this.subjectDigest);
         if (!checked.ok) {

@@ -98,6 +98,14 @@ export function signatureFormat(args: Partial<Pick<SigningArgs, 'new-bundle-form
  */
 export async function resolveServices(args: SigningFlags & { 'tlog-upload'?: boolean }): Promise<{ tlogUpload: boolean; flags: SigningFlags }> {
   const tlogFlag = args['tlog-upload'] !== false;
+  const trustedRoot = (args as { 'trusted-root'?: string })['trusted-root'];
+  if (trustedRoot !== undefined) {
+    // accepted as cosign 3 accepts it (signing needs nothing from it), but a file that is not there is a mistake
+    const [{ access }, errors] = await Promise.all([import('node:fs/promises'), import('../../core/errors.ts')]);
+    await access(trustedRoot).catch((err: unknown) => {
+      throw new errors.OcisignError('BAD_INPUT', `reading trusted root ${trustedRoot}: ${errors.describeError(err)}`, { cause: err });
+    });
+  }
   if (!args['signing-config']) return { tlogUpload: tlogFlag, flags: args };
   const { readSigningConfig } = await import('../../bundle/signing-config.ts');
   const services = await readSigningConfig(args['signing-config']);

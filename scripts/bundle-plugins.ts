@@ -8,8 +8,17 @@ export const withoutHttp2: Plugin = {
     b.onResolve({ filter: /[\\/]client-h2\.js$/ }, (args) =>
       args.importer.includes(`${'node_modules'}/undici/`) ? { path: 'undici-client-h2', namespace: 'ocisign-stub' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'ocisign-stub' }, () => ({
+    // The AWS KMS client (src/kms/aws-kms.ts) uses the SDK's HTTP/1.1 handler; its HTTP/2 handler sits in the same
+    // module and would load node:http2 for nothing.
+    b.onResolve({ filter: /^node:http2$/ }, (args) =>
+      args.importer.includes(`${'node_modules'}/@smithy/node-http-handler/`) ? { path: 'smithy-http2', namespace: 'ocisign-stub' } : undefined,
+    );
+    b.onLoad({ filter: /^undici-client-h2$/, namespace: 'ocisign-stub' }, () => ({
       contents: "module.exports = function connectH2() { throw new Error('HTTP/2 is disabled in ocisign (allowH2: false)'); };",
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^smithy-http2$/, namespace: 'ocisign-stub' }, () => ({
+      contents: "module.exports = { constants: {}, connect() { throw new Error('HTTP/2 is disabled in ocisign'); } };",
       loader: 'js',
     }));
   },

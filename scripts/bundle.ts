@@ -43,7 +43,7 @@ await build({
   banner: { js: "import { createRequire as __ocisignCreateRequire } from 'node:module'; const require = __ocisignCreateRequire(import.meta.url);" },
   alias: { 'string-width': './src/cli/string-width-lite.ts' },
   // Large, rarely used, or loading files relative to themselves: left to Node's resolver at run time.
-  external: ['sigstore', '@sigstore/*', '@cyclonedx/*', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'xmlbuilder2', '@bufbuild/cel'],
+  external: ['sigstore', '@sigstore/sign', '@sigstore/tuf', '@sigstore/mock', '@cyclonedx/*', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'xmlbuilder2', '@bufbuild/cel', 'pkcs11js'],
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [withoutHttp2, withoutHelpCache],
   legalComments: 'none',

@@ -23,7 +23,7 @@ wrappers_ok() {
 }
 
 if wrappers_ok; then
-  echo "install-peers: present: $(tr '\n' ' ' < "$tools/versions" 2>/dev/null)" >&2
+  echo "install-peers: present: $(grep -E '^(cosign|skopeo|libc6) ' "$tools/versions" 2>/dev/null | tr '\n' ' ')" >&2
   exit 0
 fi
 
@@ -101,7 +101,12 @@ if ! wrappers_ok; then
   exit 1
 fi
 # Debian's cosign build reports GitVersion "devel": record the package versions instead.
-for p in cosign skopeo libc6; do
-  printf '%s %s\n' "$p" "$(dpkg-deb -f "$(ls "$apt_dir"/debs/${p}_*.deb | head -n1)" Version)"
-done > "$tools/versions"
+# Other installers (install-sid-peers.sh) keep their own lines in the same file.
+{
+  grep -v -E '^(cosign|skopeo|libc6) ' "$tools/versions" 2>/dev/null || true
+  for p in cosign skopeo libc6; do
+    printf '%s %s\n' "$p" "$(dpkg-deb -f "$(ls "$apt_dir"/debs/${p}_*.deb | head -n1)" Version)"
+  done
+} > "$tools/versions.new"
+mv "$tools/versions.new" "$tools/versions"
 echo "install-peers: installed: $(tr '\n' ' ' < "$tools/versions")" >&2

@@ -19,6 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+bash scripts/install-kms-emulators.sh   # SoftHSM2 + opensc, moto (AWS KMS) in a Debian unstable root
 if [ -f scripts/install-peers.sh ]; then
   bash scripts/install-peers.sh
+fi
+if [ -f scripts/install-sid-peers.sh ]; then
+  bash scripts/install-sid-peers.sh
 fi

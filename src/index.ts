@@ -41,6 +41,56 @@ export { triangulateImage, type TriangulateType, type TriangulateResult } from '
 export { treeImage, type TreeNode, type TreeAttachment, type TreeLayer } from './ops/tree.ts';
 export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.ts';
 
+// verification (legacy .sig/.att tags and Sigstore bundles in OCI referrers, one pipeline)
+export { verify, verifyAttestations, type VerifyImageOptions, type VerifyAttestationsOptions } from './api/verify.ts';
+export type { PublicKeyInput, RegistryOptions, TrustInput } from './api/session.ts';
+export { loadTrustedRootFile as loadTrustedRoot, parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
+export type { IdentityPolicy } from './verify/identity.ts';
+export type { VerifiedImage, VerifiedSignature } from './ops/verify.ts';
+export type { VerifiedAttestations, VerifiedAttestation } from './ops/verify-attestation.ts';
+export type { Origin } from './verify/evidence.ts';
+
+// keys: key files, AWS KMS (awskms://) and PKCS#11 (pkcs11:) keys behind one Signer/Verifier seam
+export type { Signer, Verifier } from './sign/signer.ts';
+export { KeySigner, KeyVerifier, type KeySignerOptions, type KeyVerifierOptions, type HashName } from './sign/key-signer.ts';
+export type { KeyAlgorithm, KeyInfo, GenerateAlgorithm } from './sign/keys.ts';
+export {
+  parseKeyRef,
+  describeKeyRef,
+  redactKeyRef,
+  SUPPORTED_KEY_FORMS,
+  type KeyRef,
+  type FileKeyRef,
+  type AwsKmsKeyRef,
+  type Pkcs11KeyRef,
+} from './kms/key-ref.ts';
+export { loadSigner, startSigner, loadVerifiers, loadPublicKey, type LoadKeyOptions, type KeyInput } from './kms/load-key.ts';
+export { KMS_RAW_LIMIT } from './kms/aws-kms.ts';
+export {
+  generateKeyPair,
+  importKeyPair,
+  publicKeyFromFile,
+  generateKmsKeyPair,
+  type PasswordProvider,
+  type KeyPairFiles,
+  type WriteKeyPairOptions,
+  type GenerateKmsKeyOptions,
+} from './ops/keys.ts';
+
+// deploy gate: the images of Kubernetes / Compose manifests (manifest verify)
+export {
+  verifyManifests,
+  type VerifyManifestsOptions,
+  type ManifestKeyVerification,
+  type ManifestPolicyVerification,
+  type ManifestReport,
+  type ManifestImageResult,
+  type ManifestInput,
+  type ManifestLimits,
+} from './ops/manifest-verify.ts';
+export { DEFAULT_MANIFEST_LIMITS } from './manifests/inputs.ts';
+export { loadPolicyWithKeys, type PolicyVerifyOptions } from './ops/policy.ts';
+
 // OCI 1.1 referrers (storage: referrers API, sha256-<hex> fallback index, layouts)
 export { referrersTag } from './oci/referrers/referrers-tag.ts';
 export { buildArtifactManifest, pushArtifact, EMPTY_CONFIG, type ArtifactSpec, type ArtifactLayer } from './oci/referrers/artifact-manifest.ts';
@@ -52,8 +102,6 @@ export { signImages, type SignOptions, type SignTarget, type SignResult, type Si
 export { attestImages, type AttestOptions, type AttestResult, type AttestedManifest, type ImageTarget } from './ops/attest.ts';
 export { releaseImage, type ReleaseOptions, type ReleaseResult } from './ops/release.ts';
 export type { SignatureFormat, StoredBundle } from './ops/bundle-store.ts';
-export type { Signer, Verifier } from './sign/signer.ts';
-export { KeySigner, KeyVerifier } from './sign/key-signer.ts';
 export type { GeneratedSbom } from './ops/sbom.ts';
 export type { SbomFormat } from './sbom/output/index.ts';
 export { BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE } from './bundle/media-types.ts';

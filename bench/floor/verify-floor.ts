@@ -1,8 +1,11 @@
 /**
  * The least a Node program can do for `verify --key K --insecure-ignore-tlog REPO@DIGEST…` on a plain-HTTP
- * registry: the same undici parts as ocisign, the same requests (HEAD the image, GET its `.sig`), the payload
- * cosign writes recognised by its digest, one ECDSA check per signature. No CLI parsing, no auth, no limits,
- * no error reporting: a lower bound for ocisign, bundled and run the way the CLI is (bench/floor/build.ts).
+ * registry, reading both places signatures live as ocisign must: the same undici parts as ocisign, the same
+ * requests (HEAD the image, GET its `.sig`, GET its referrers — or the `sha256-<hex>` tag where the registry has
+ * no referrers API — then each referrer manifest and its bundle blob), the `.sig` payload cosign writes recognised
+ * by its digest, one ECDSA check per signature (over the payload, or a bundle's DSSE PAE) and the statement
+ * subject check. No CLI parsing, no auth, no limits, no error reporting, no Sigstore library: a lower bound for
+ * ocisign, bundled and run the way the CLI is (bench/floor/build.ts).
  * Usage: node verify-floor.mjs KEY.pub HOST/REPO@sha256:… …
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -14,13 +17,51 @@ const key = createPublicKey(readFileSync(keyFile!));
 const dispatcher = new Agent({ connections: 8 });
 // as ocisign's CLI (src/cli/dispatcher.ts): no background tier-up of undici's WebAssembly parser
 process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=1000000000');
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const MANIFESTS = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
+const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
-async function get(url: string, method: 'GET' | 'HEAD'): Promise<Buffer> {
-  const res = await request(url, { dispatcher, method, headers: { accept: OCI_MANIFEST } });
+async function get(url: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Buffer | undefined> {
+  const res = await request(url, { dispatcher, method, headers: { accept: MANIFESTS } });
   const body = Buffer.from(await res.body.arrayBuffer());
+  if (res.statusCode === 404) return undefined;
   if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode}`);
   return body;
+}
+
+function pae(type: string, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
+}
+
+async function legacySignatures(repository: string, base: string, digest: string): Promise<string[]> {
+  const sig = await get(`${base}/manifests/${digest.replace(':', '-')}.sig`);
+  if (!sig) return [];
+  const payload = Buffer.from(
+    `{"critical":{"identity":{"docker-reference":"${repository}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null}`,
+  );
+  const expected = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+  const layers = (JSON.parse(sig.toString('utf8')) as { layers: { digest: string; annotations: Record<string, string> }[] }).layers;
+  return layers
+    .filter((l) => l.digest === expected && verify('sha256', payload, key, Buffer.from(l.annotations['dev.cosignproject.cosign/signature']!, 'base64')))
+    .map(() => payload.toString('utf8'));
+}
+
+async function bundleSignatures(base: string, digest: string): Promise<string[]> {
+  const listing = (await get(`${base}/referrers/${digest}`)) ?? (await get(`${base}/manifests/${digest.replace(':', '-')}`));
+  if (!listing) return [];
+  const referrers = (JSON.parse(listing.toString('utf8')) as { manifests: { digest: string }[] }).manifests;
+  const found = await Promise.all(referrers.map(async (r) => {
+    const manifest = JSON.parse((await get(`${base}/manifests/${r.digest}`))!.toString('utf8')) as { layers: { mediaType: string; digest: string }[] };
+    const layer = manifest.layers.length === 1 && manifest.layers[0]!.mediaType.startsWith('application/vnd.dev.sigstore.bundle') ? manifest.layers[0]! : undefined;
+    if (!layer) return [];
+    const bundle = JSON.parse((await get(`${base}/blobs/${layer.digest}`))!.toString('utf8')) as { dsseEnvelope: { payload: string; payloadType: string; signatures: { sig: string }[] } };
+    const env = bundle.dsseEnvelope;
+    const payload = Buffer.from(env.payload, 'base64');
+    const statement = JSON.parse(payload.toString('utf8')) as { predicateType: string; subject: { digest: { sha256: string } }[] };
+    const ok = statement.predicateType === SIGN_PREDICATE && statement.subject.some((s) => `sha256:${s.digest.sha256}` === digest)
+      && verify('sha256', pae(env.payloadType, payload), key, Buffer.from(env.signatures[0]!.sig, 'base64'));
+    return ok ? [payload.toString('utf8')] : [];
+  }));
+  return found.flat();
 }
 
 async function verifyOne(ref: string): Promise<string> {
@@ -29,17 +70,10 @@ async function verifyOne(ref: string): Promise<string> {
   const digest = ref.slice(at + 1);
   const slash = repository.indexOf('/');
   const base = `http://${repository.slice(0, slash)}/v2/${repository.slice(slash + 1)}`;
-  const [, sig] = await Promise.all([get(`${base}/manifests/${digest}`, 'HEAD'), get(`${base}/manifests/${digest.replace(':', '-')}.sig`, 'GET')]);
-  const payload = Buffer.from(
-    `{"critical":{"identity":{"docker-reference":"${repository}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null}`,
-  );
-  const expected = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
-  const layers = (JSON.parse(sig.toString('utf8')) as { layers: { digest: string; annotations: Record<string, string> }[] }).layers;
-  const verified = layers.filter(
-    (l) => l.digest === expected && verify('sha256', payload, key, Buffer.from(l.annotations['dev.cosignproject.cosign/signature']!, 'base64')),
-  );
+  const [, legacy, bundles] = await Promise.all([get(`${base}/manifests/${digest}`, 'HEAD'), legacySignatures(repository, base, digest), bundleSignatures(base, digest)]);
+  const verified = [...legacy, ...bundles];
   if (verified.length === 0) throw new Error(`${ref}: no matching signatures`);
-  return `[${verified.map(() => payload.toString('utf8')).join(',')}]`;
+  return `[${verified.join(',')}]`;
 }
 
 let next = 0;

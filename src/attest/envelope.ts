@@ -5,7 +5,7 @@ import type { Signer } from '../sign/signer.ts';
 /** DSSE payloadType of an in-toto statement; cosign refuses any other on verify. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
-/** The bytes DSSE signs: PAE(payloadType, payload) (the helper @sigstore/core ships, as src/sigstore/dsse.ts uses). */
+/** The bytes DSSE signs: PAE(payloadType, payload) (the helper @sigstore/core ships). */
 export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
   return dsse.preAuthEncoding(payloadType, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
 }

@@ -1,5 +1,8 @@
 import { goJsonString } from '../cosign/go-json.ts';
+import { parseJsonBounded } from '../core/json.ts';
 import { assertDigest } from '../oci/digest.ts';
+
+const MAX_STATEMENT_BYTES = 128 * 1024 * 1024;
 
 export const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -45,12 +48,9 @@ export interface Statement {
 
 /** Parse a DSSE payload as an in-toto Statement; a string is the reason it is not one. */
 export function parseStatement(payload: Uint8Array): Statement | string {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return 'payload is not a JSON in-toto statement';
-  }
+  const parsed = parseJsonBounded(payload, { maxBytes: MAX_STATEMENT_BYTES });
+  if (!parsed.ok) return `payload is not a JSON in-toto statement: ${parsed.reason}`;
+  const raw = parsed.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'payload is not a JSON object';
   const s = raw as Record<string, unknown>;
   if (s._type !== STATEMENT_V01 && s._type !== STATEMENT_V1) return `statement _type ${JSON.stringify(s._type)} is not an in-toto statement`;

@@ -21,8 +21,8 @@ import type { Repository } from '../oci/repository.ts';
 import type { Signer } from '../sign/signer.ts';
 import { TLOG_UNSUPPORTED } from './sign.ts';
 import type { BundleWitness, VerificationMaterial } from '../bundle/dsse-bundle.ts';
-import { prepareBundle, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
-import { collectDigests, resolveTarget } from './resolve-target.ts';
+import { prepareBundle, resolveSubject, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
+import { collectDigests } from './resolve-target.ts';
 
 export { resolveTarget } from './resolve-target.ts';
 
@@ -111,7 +111,7 @@ export async function prepareAttestations(targets: readonly ImageTarget[], optio
   const predicateJson = buildPredicateJson({ ...options.predicate, type, now: options.now ?? new Date() });
   const out: PreparedAttestation[] = [];
   for (const target of targets) {
-    const root = await resolveTarget(target);
+    const root = await resolveSubject(target);
     if (!isDigest(target.ref)) options.logger?.warn(`image reference ${target.name} uses a tag, not a digest; attesting ${root.digest}`);
     const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
     const perDigest = await mapLimit(digests, 4, async (digest) => {

@@ -1,8 +1,10 @@
 /**
  * `download sbom|signature|attestation`: what cosign prints. sbom: the raw layer bytes of the one-layer
  * `.sbom` image (for an index without one, `platform` picks a child). signature: one JSON line per `.sig` layer
- * (`{"Base64Signature","Payload","Cert","Chain","Bundle","RFC3161Timestamp"}`). attestation: one JSON line per
- * `.att` layer (the envelope), optionally only those whose predicate type matches.
+ * (`{"Base64Signature","Payload","Cert","Chain","Bundle","RFC3161Timestamp"}`), then one line per Sigstore
+ * bundle referrer that is an image signature (the bundle JSON, compact). attestation: one JSON line per `.att`
+ * layer (the envelope), then one per attestation bundle referrer (the bundle JSON, compact), optionally only those
+ * whose predicate type matches. Nothing here is verified: `verify`/`verify-attestation` do that.
  */
 import { predicateTypeUri } from '../attest/predicate-types.ts';
 import { readAttachments, type AttachmentLayer } from '../cosign/attachments.ts';
@@ -10,8 +12,11 @@ import { CosignAnnotation } from '../cosign/media-types.ts';
 import { OcisignError } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import { parseManifest } from '../oci/manifest.ts';
+import { discover } from '../discover/discover.ts';
+import type { ReferrerBundle } from '../discover/referrer-bundles.ts';
+import { claimedPredicateType, evidenceKind, type EvidenceKind } from '../verify/claims.ts';
+import { evidenceFromBundle } from '../verify/evidence/from-bundle.ts';
 import { resolveTarget, type ImageTarget } from './attest.ts';
-import { resolveWithAttachments } from './resolve-target.ts';
 
 export interface DownloadedSbom {
   digest: string;
@@ -54,11 +59,22 @@ async function indexPlatforms(target: ImageTarget, digest: string): Promise<{ pl
   });
 }
 
-/** cosign's `download signature` lines. */
+/** cosign's `download signature` lines, then the signature bundles among the referrers. */
 export async function downloadSignatures(target: ImageTarget, options: { limits?: Partial<Limits> } = {}): Promise<string[]> {
-  const { set } = await resolveWithAttachments(target, target.attachments ?? target.image, 'signature', () => ({ limits: options.limits }));
-  if (set.layers.length === 0) throw new OcisignError('NO_SIGNATURES', `downloading signatures of ${target.name}: no signatures found`);
-  return set.layers.map(signatureLine);
+  const found = await discover(target, { tags: ['signature'], referrers: true, limits: options.limits });
+  const lines = [...(found.tags.signature?.layers ?? []).map(signatureLine), ...bundleLines(found.referrers?.bundles ?? [], 'signature')];
+  if (lines.length === 0) throw new OcisignError('NO_SIGNATURES', `downloading signatures of ${target.name}: no signatures found`);
+  return lines;
+}
+
+/** Referrer bundles of one kind, each as compact JSON (with the predicate type it claims, for filtering). */
+function bundleLines(bundles: readonly ReferrerBundle[], kind: EvidenceKind, predicateType?: string): string[] {
+  return bundles.flatMap((b) => {
+    const e = evidenceFromBundle(b.bytes, { kind: 'input', name: b.manifestDigest });
+    if (!e.ok || evidenceKind(e.value) !== kind) return [];
+    if (predicateType !== undefined && claimedPredicateType(e.value) !== predicateType) return [];
+    return [JSON.stringify(JSON.parse(Buffer.from(b.bytes).toString('utf8')))];
+  });
 }
 
 function signatureLine(layer: AttachmentLayer): string {
@@ -80,12 +96,19 @@ function signatureLine(layer: AttachmentLayer): string {
   });
 }
 
-/** cosign's `download attestation` lines: each envelope on one line (`predicateType`: cosign name or URI). */
+/** cosign's `download attestation` lines (each envelope on one line), then the attestation bundles among the referrers. */
 export async function downloadAttestations(target: ImageTarget, options: { predicateType?: string; limits?: Partial<Limits> } = {}): Promise<string[]> {
-  const { set } = await resolveWithAttachments(target, target.attachments ?? target.image, 'attestation', () => ({ limits: options.limits }));
-  if (set.layers.length === 0) throw new OcisignError('NO_SIGNATURES', `downloading attestations of ${target.name}: no attestations found`);
+  const found = await discover(target, { tags: ['attestation'], referrers: true, limits: options.limits });
+  const layers = found.tags.attestation?.layers ?? [];
+  const bundles = found.referrers?.bundles ?? [];
+  if (layers.length === 0 && bundleLines(bundles, 'attestation').length === 0) {
+    throw new OcisignError('NO_SIGNATURES', `downloading attestations of ${target.name}: no attestations found`);
+  }
   const want = options.predicateType === undefined ? undefined : predicateTypeUri(options.predicateType);
-  const lines = set.layers.filter((l) => want === undefined || layerPredicateType(l) === want).map(envelopeLine);
+  const lines = [
+    ...layers.filter((l) => want === undefined || layerPredicateType(l) === want).map(envelopeLine),
+    ...bundleLines(bundles, 'attestation', want),
+  ];
   if (lines.length === 0) throw new OcisignError('NO_MATCHING_SIGNATURE', `downloading attestations of ${target.name}: none with predicate type ${want}`);
   return lines;
 }

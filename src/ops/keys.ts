@@ -1,20 +1,19 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { chmod, link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OcisignError, describeError } from '../core/errors.ts';
-import { COSIGN_KEY_LABEL, SIGSTORE_KEY_LABEL, type Password } from '../sign/encrypted-key.ts';
+import type { Password } from '../sign/encrypted-key.ts';
 import {
   describeKey,
   encryptKeyObject,
   generatePrivateKey,
-  loadPrivateKey,
-  parsePublicKey,
   parseUnencryptedPrivateKey,
   publicKeyPem,
   type GenerateAlgorithm,
   type KeyInfo,
 } from '../sign/keys.ts';
-import { decodePem } from '../sign/pem.ts';
+import { describeKeyRef, parseKeyRef } from '../kms/key-ref.ts';
+import { loadPublicKey, readKeyText, type LoadKeyOptions } from '../kms/load-key.ts';
 import { pathExists } from '../core/fs.ts';
 
 /** Asked for only when it is needed, so nothing prompts before the inputs are known to be usable. */
@@ -50,7 +49,7 @@ export async function generateKeyPair(
 
 /** `import-key-pair -k PEM`: an unencrypted PKCS#8 / SEC1 / PKCS#1 key re-encrypted in cosign's format. */
 export async function importKeyPair(options: WriteKeyPairOptions & { keyPath: string }): Promise<KeyPairFiles> {
-  const text = await readKeyFile(options.keyPath);
+  const text = await readKeyText(options.keyPath);
   const key = parseUnencryptedPrivateKey(text, options.keyPath);
   const paths = keyPairPaths(options.outputKeyPrefix);
   await refuseExisting(paths, options.overwrite);
@@ -59,29 +58,38 @@ export async function importKeyPair(options: WriteKeyPairOptions & { keyPath: st
 }
 
 /**
- * `public-key --key K`: the PEM `PUBLIC KEY` of a cosign private key file (asks for its password), or of a
- * public key PEM given as is.
+ * `public-key --key K`: the PEM `PUBLIC KEY` of a key reference — a cosign private key file (asks for its
+ * password), a public key PEM, an `awskms://` key or a `pkcs11:` key (see kms/load-key.ts).
  */
-export async function publicKeyFromFile(keyPath: string, password: PasswordProvider): Promise<string> {
-  const text = await readKeyFile(keyPath);
-  const label = decodePem(text, keyPath).label;
-  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') return publicKeyPem(parsePublicKey(text, keyPath));
-  if (label !== SIGSTORE_KEY_LABEL && label !== COSIGN_KEY_LABEL) {
-    throw new OcisignError('BAD_INPUT', `reading ${keyPath}: unsupported PEM type "${label}" (want a cosign key or a public key)`);
-  }
-  return publicKeyPem(await loadPrivateKey(text, await password(), keyPath));
+export async function publicKeyFromFile(keyRef: string, password: PasswordProvider, options: Omit<LoadKeyOptions, 'password'> = {}): Promise<string> {
+  return publicKeyPem(await loadPublicKey(keyRef, { ...options, password }));
 }
 
-/** Read a key file's text, with a clear error. */
-export async function readKeyFile(path: string): Promise<string> {
-  try {
-    const info = await stat(path);
-    if (info.size > 1024 * 1024) throw new OcisignError('BAD_INPUT', `reading ${path}: too large for a key file`);
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if (err instanceof OcisignError) throw err;
-    throw new OcisignError('BAD_INPUT', `reading ${path}: ${describeError(err)}`, { cause: err });
+export interface GenerateKmsKeyOptions {
+  /** The KMS key to create: `awskms://[ENDPOINT]/alias/NAME` (or an alias ARN). */
+  kms: string;
+  /** The public key is written to `<prefix>.pub`. */
+  outputKeyPrefix: string;
+  overwrite?: boolean;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * `generate-key-pair --kms URI`: as cosign, the key under the alias is reused when it exists, else an ECDSA P-256
+ * signing key is created in KMS; its public key is written to `<prefix>.pub`. The private key never leaves KMS.
+ */
+export async function generateKmsKeyPair(options: GenerateKmsKeyOptions): Promise<{ publicKeyPath: string; publicKeyPem: string; created: boolean; key: KeyInfo }> {
+  const ref = parseKeyRef(options.kms);
+  if (ref.kind !== 'awskms') {
+    throw new OcisignError('BAD_INPUT', `generate-key-pair --kms ${describeKeyRef(ref)}: only awskms:// keys can be created (PKCS#11 keys are made with the token's own tools)`);
   }
+  const paths = keyPairPaths(options.outputKeyPrefix);
+  if (!options.overwrite && (await pathExists(paths.pub))) throw existsError(paths.pub);
+  const { createAwsKmsKey } = await import('../kms/aws-kms.ts');
+  const { key, created } = await createAwsKmsKey(ref, options.env ? { env: options.env } : {});
+  const pem = publicKeyPem(key.publicKey);
+  await writeFileAtomic(paths.pub, pem, 0o644, options.overwrite ?? false);
+  return { publicKeyPath: paths.pub, publicKeyPem: pem, created, key: describeKey(key.publicKey, paths.pub) };
 }
 
 interface KeyPairPaths {

@@ -6,7 +6,7 @@ import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { buildSignStatement } from '../bundle/sign-statement.ts';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../bundle/media-types.ts';
 import type { BundleWitness, VerificationMaterial } from '../bundle/dsse-bundle.ts';
-import { prepareBundle, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
+import { prepareBundle, resolveSubject, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
@@ -14,7 +14,7 @@ import type { Descriptor } from '../oci/manifest.ts';
 import { isDigest } from '../oci/digest.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
-import { collectDigests, resolveTarget } from './resolve-target.ts';
+import { collectDigests } from './resolve-target.ts';
 
 /** One image to sign. */
 export interface SignTarget {
@@ -125,7 +125,7 @@ export interface PreparedLegacySignature {
 }
 
 async function prepareTarget(target: SignTarget, options: SignOptions): Promise<PreparedSignature[]> {
-  const root = await resolveTarget(target);
+  const root = await resolveSubject(target);
   if (!isDigest(target.ref)) {
     options.logger?.warn(
       `image reference ${target.name} uses a tag, not a digest, to identify the image to sign; this can lead you to sign a different image than the intended one (signing ${root.digest})`,

@@ -1,56 +1,51 @@
 /**
- * `verify-attestation`: resolve (exit 11), read `.att` (none: exit 10), check every layer (DSSE media type and
- * payloadType; signed by a trusted key over PAE of the exact payload with the tlog rule — the SET when a bundle
- * is there — or by a certificate matching a trusted identity; statement subject = image digest); none passing
- * is exit 12 with each layer's reason, exit 13 when keyless verification found no certificate on any layer. Then `type` (cosign's names or a URI; none matching is
- * exit 12 listing the types found), then the policy (violations: POLICY_VIOLATION, exit 14, naming the rules).
+ * `verify-attestation`: the in-toto attestations of an image — cosign 2 `.att` layers and DSSE Sigstore
+ * bundles among its referrers alike — through the same pipeline as `verify`: resolve (exit 11), discover
+ * (none at all: exit 10), authenticate each and check its statement names the image (none passing: exit 12
+ * with every reason; exit 13 when keyless checking found no certificate on any), then `type` (cosign's names
+ * or a URI; none matching is exit 12 listing the types found), then the policy (exit 14, naming the rules).
  */
 import { predicateTypeUri } from '../attest/predicate-types.ts';
 import type { Statement } from '../attest/statement.ts';
-import { verifyAttestationLayer } from '../attest/verify-layer.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
+import { discover } from '../discover/discover.ts';
 import type { PolicyViolation } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/policy-file.ts';
-import type { Verifier } from '../sign/signer.ts';
-import { ignoreTlog, requireTlogUnsupported } from '../verify/tlog-check.ts';
-import type { AttachmentLayer } from '../cosign/attachments.ts';
-import { CosignAnnotation } from '../cosign/media-types.ts';
-import type { AttestationSigner } from '../attest/keyless-verify.ts';
-import type { AttestationCheck, AttestationTlogCheck } from '../attest/verify-layer.ts';
-import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
-import type { TrustedRoot } from '../sigstore/trusted-root.ts';
+import { checkAttestationClaims, claimedPredicateType } from '../verify/claims.ts';
+import type { Evidence, Origin } from '../verify/evidence.ts';
 import type { ImageTarget } from './attest.ts';
-import { resolveWithAttachments } from './resolve-target.ts';
+import {
+  candidatesOf,
+  certificateSigner,
+  checkCandidate,
+  describeRejections,
+  originDigest,
+  trustPolicyFor,
+  type CertificateSigner,
+  type TrustOptions,
+} from './evidence-of.ts';
 
-export interface VerifyAttestationOptions {
-  /** Trusted public keys. */
-  verifiers: readonly Verifier[];
-  /** Trusted keyless identities (certificate, chain, SCT, Rekor entry checked against `trustedRoot`). */
-  identities?: CompiledIdentityPolicy[];
-  /**
-   * Trust material, loaded only when needed: for keyless identities, and for key-signed attestations that
-   * carry a Rekor bundle (their SET is verified, so --insecure-ignore-tlog is not needed).
-   */
-  trustedRoot?: () => Promise<TrustedRoot>;
-  /** `--insecure-ignore-sct`. */
-  ignoreSct?: boolean;
+export interface VerifyAttestationOptions extends TrustOptions {
   /** cosign `--type` name or URI; only matching attestations are returned (none matching: exit 12). */
   type?: string;
   policy?: Pick<Policy, 'attestations' | 'limits'>;
-  ignoreTlog?: boolean;
-  tlogCheck?: AttestationTlogCheck;
   limits?: Partial<Limits>;
 }
+
+/** Who signed, as cosign prints it. */
+export type AttestationSigner = CertificateSigner;
 
 export interface VerifiedAttestation {
   statement: Statement;
   /** The statement's exact bytes (the DSSE payload). */
   payload: Uint8Array;
-  /** The envelope's exact bytes (the `.att` layer). */
+  /** The envelope: the `.att` layer's exact bytes, or a bundle's envelope as JSON. */
   envelope: Uint8Array;
+  /** The `.att` layer's digest, or the referrer manifest's. */
   layerDigest: string;
+  source: Origin;
   /** Keyless: who the certificate names. */
   signer?: AttestationSigner;
 }
@@ -59,64 +54,69 @@ export interface VerifiedAttestations {
   name: string;
   digest: string;
   verified: VerifiedAttestation[];
-  rejected: { index: number; layerDigest: string; reason: string }[];
+  rejected: { index: number; layerDigest: string; source: Origin; reason: string }[];
   /** Predicate types of every attestation whose signature verified. */
   typesFound: string[];
 }
 
 export async function verifyAttestations(target: ImageTarget, options: VerifyAttestationOptions): Promise<VerifiedAttestations> {
-  const identities = options.identities ?? [];
-  if (options.verifiers.length === 0 && identities.length === 0) throw new OcisignError('USAGE', 'verifying attestations: no public key or certificate identity given');
-  const repo = target.attachments ?? target.image;
-  const { digest, set } = await resolveWithAttachments(target, repo, 'attestation', () => ({ limits: options.limits }));
+  if (options.verifiers.length === 0 && (options.identities?.length ?? 0) === 0) throw new OcisignError('USAGE', 'verifying attestations: no public key or certificate identity given');
+  const found = await discover(
+    { image: target.image, ref: target.ref, name: target.name, ...(target.attachments ? { attachments: target.attachments } : {}) },
+    { tags: ['attestation'], referrers: true, limits: options.limits },
+  );
   const what = `verifying attestations of ${target.name}`;
-  if (set.layers.length === 0 && !options.policy) throw new OcisignError('NO_SIGNATURES', `${what}: no attestations found (${repo.displayName}:${set.tag})`);
-  const check = {
-    digest,
-    verifiers: options.verifiers,
-    tlog: await tlogRule(set.layers, options),
-    ...(identities.length > 0 ? { keyless: await keylessCheck(identities, options) } : {}),
-  };
-  const result: VerifiedAttestations = { name: target.name, digest, verified: [], rejected: [], typesFound: [] };
+  const candidates = candidatesOf(found);
+  if (candidates.length === 0 && !options.policy) {
+    const where = `${found.repository}:${found.tags.attestation?.tag ?? '?'}${found.referrers ? ` or its referrers (${found.referrers.via})` : ''}`;
+    throw new OcisignError('NO_SIGNATURES', `${what}: no attestations found (${where})`);
+  }
+  const trust = await trustPolicyFor(options, candidates);
+  const result: VerifiedAttestations = { name: target.name, digest: found.digest, verified: [], rejected: [], typesFound: [] };
   let noCertificate = 0;
-  set.layers.forEach((layer, index) => {
-    const verdict = verifyAttestationLayer({ mediaType: layer.descriptor.mediaType, envelope: layer.payload!, annotations: layer.annotations }, check);
-    if (verdict.ok) {
-      result.verified.push({ statement: verdict.statement, payload: verdict.payload, envelope: layer.payload!, layerDigest: layer.descriptor.digest, ...(verdict.signer ? { signer: verdict.signer } : {}) });
+  const checks = await Promise.all(candidates.map((c) => checkCandidate(c, trust, (e) => checkAttestationClaims(e, found.digest))));
+  candidates.forEach((c, index) => {
+    const checked = checks[index]!;
+    if (checked.ok) {
+      const signer = certificateSigner(checked.signer);
+      result.verified.push({
+        statement: checked.value,
+        payload: checked.evidence.content.kind === 'dsse' ? checked.evidence.content.payload : new Uint8Array(),
+        envelope: envelopeBytes(checked.evidence, found.tags.attestation?.layers[c.origin.kind === 'tag' ? c.origin.layer : -1]?.payload),
+        layerDigest: originDigest(c.origin),
+        source: c.origin,
+        ...(signer ? { signer } : {}),
+      });
     } else {
-      result.rejected.push({ index, layerDigest: layer.descriptor.digest, reason: verdict.reason });
-      if (verdict.noCertificate) noCertificate += 1;
+      const type = 'evidence' in c ? claimedPredicateType(c.evidence) : undefined;
+      result.rejected.push({ index, layerDigest: originDigest(c.origin), source: c.origin, reason: type ? `${checked.reason} (predicate type ${type})` : checked.reason });
+      if (checked.noCertificate) noCertificate++;
     }
   });
   result.typesFound = [...new Set(result.verified.map((v) => v.statement.predicateType))];
-  const details = result.rejected.map((r) => `attestation ${r.index} (layer ${r.layerDigest}): ${r.reason}`);
-  if (result.verified.length === 0 && set.layers.length > 0 && noCertificate === set.layers.length) {
-    throw new OcisignError('NO_CERTIFICATE', `${what}: no certificate found on any attestation (${set.layers.length} checked)`, { details });
+  const details = describeRejections(result.rejected.map((r) => ({ origin: r.source, reason: r.reason })));
+  if (result.verified.length === 0 && candidates.length > 0 && noCertificate === candidates.length) {
+    throw new OcisignError('NO_CERTIFICATE', `${what}: no certificate found on any attestation (${candidates.length} checked)`, { details });
   }
   if (result.verified.length === 0 && !options.policy) {
-    throw new OcisignError('NO_MATCHING_SIGNATURE', `${what}: no matching attestations (${set.layers.length} checked)`, { details });
+    throw new OcisignError('NO_MATCHING_SIGNATURE', `${what}: no matching attestations (${candidates.length} checked)`, { details });
   }
   if (options.policy) await checkPolicy(what, options.policy, result, details);
   if (options.type !== undefined) filterType(what, options.type, result);
   return result;
 }
 
-/** The rule for key-signed layers: given, ignored, or SET verification when a layer carries a bundle. */
-async function tlogRule(layers: readonly AttachmentLayer[], options: VerifyAttestationOptions): Promise<AttestationTlogCheck> {
-  if (options.tlogCheck) return options.tlogCheck;
-  if (options.ignoreTlog) return ignoreTlog;
-  const anyBundle = layers.some((l) => (l.annotations[CosignAnnotation.Bundle] ?? '').trim() !== '');
-  if (!anyBundle || !options.trustedRoot || options.verifiers.length === 0) return requireTlogUnsupported;
-  const { attestationBundleCheck } = await import('../attest/tlog-bundle.ts');
-  return attestationBundleCheck(await options.trustedRoot(), options.verifiers);
-}
-
-async function keylessCheck(identities: CompiledIdentityPolicy[], options: VerifyAttestationOptions): Promise<NonNullable<AttestationCheck['keyless']>> {
-  if (!options.trustedRoot) throw new OcisignError('USAGE', 'verifying keyless attestations needs trust material (a trusted root)');
-  const check = { root: await options.trustedRoot(), identities, ignoreTlog: options.ignoreTlog, ignoreSct: options.ignoreSct };
-  // loaded here: certificate parsing is not needed by key-based runs
-  const { verifyAttestationCertificate } = await import('../attest/keyless-verify.ts');
-  return (layer) => verifyAttestationCertificate(layer, check);
+/** The `.att` layer's exact bytes; for a bundle, its envelope as the DSSE JSON cosign prints. */
+function envelopeBytes(e: Evidence, layerBytes: Uint8Array | undefined): Uint8Array {
+  if (e.origin.kind === 'tag' && layerBytes) return layerBytes;
+  if (e.bundle.content.$case !== 'dsseEnvelope') return new Uint8Array();
+  const env = e.bundle.content.dsseEnvelope;
+  const json = {
+    payloadType: env.payloadType,
+    payload: Buffer.from(env.payload).toString('base64'),
+    signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig).toString('base64') })),
+  };
+  return new TextEncoder().encode(JSON.stringify(json));
 }
 
 async function checkPolicy(what: string, policy: Pick<Policy, 'attestations' | 'limits'>, result: VerifiedAttestations, details: string[]): Promise<void> {

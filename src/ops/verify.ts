@@ -1,18 +1,34 @@
+/**
+ * `verify`: an image needs a verified image signature — a cosign 2 `.sig` layer or a Sigstore bundle referrer
+ * signing the `https://sigstore.dev/cosign/sign/v1` statement — from a trusted key or identity.
+ *
+ * resolve (exit 11 when absent) → discover the `.sig` tag and the referrers, side by side → each becomes
+ * evidence → one verifier → claims. Exit 10 when nothing signature-like exists (attestations alone are not
+ * signatures), 12 when signatures exist but none verifies (every reason in `details`), 13 when keyless checking
+ * found no certificate on any of them. Listing or reading failures are errors (exit 4), never "unsigned".
+ */
 import { mapLimit } from '../cosign/map-limit.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
+import { discover } from '../discover/discover.ts';
 import type { Repository } from '../oci/repository.ts';
-import type { Verifier } from '../sign/signer.ts';
-import { describeFailures, verifySignatureSet, type LayerOutcome } from '../verify/signature-set.ts';
-import { resolveWithAttachments } from './resolve-target.ts';
+import { checkSignatureClaims } from '../verify/claims.ts';
+import type { Origin } from '../verify/evidence.ts';
 import type { SimpleSigningClaims } from '../verify/simple-signing-claims.ts';
-import { ignoreTlog, requireTlogUnsupported, type TlogCheck } from '../verify/tlog-check.ts';
-import type { AttachmentLayer } from '../cosign/attachments.ts';
-import { CosignAnnotation } from '../cosign/media-types.ts';
-import type { CertificateSigner } from '../keyless/verify-keyless.ts';
-import type { CompiledIdentityPolicy } from '../sigstore/identity.ts';
-import type { TrustedRoot } from '../sigstore/trusted-root.ts';
+import {
+  candidatesOf,
+  certificateSigner,
+  checkCandidate,
+  describeRejections,
+  originDigest,
+  trustPolicyFor,
+  type CertificateSigner,
+  type TrustOptions,
+} from './evidence-of.ts';
+import { withManifestArtifacts } from './message-artifacts.ts';
+
+export type { CertificateSigner } from './evidence-of.ts';
 
 /** One image to verify. */
 export interface VerifyTarget {
@@ -24,38 +40,26 @@ export interface VerifyTarget {
   name: string;
   /** The image's tag-less repository name (cosign's docker-reference), for `checkDockerReference`. */
   dockerReference: string;
-  /** Where the `.sig` lives (COSIGN_REPOSITORY); defaults to `image`. */
+  /** Where the signatures live (COSIGN_REPOSITORY); defaults to `image`. */
   signatures?: Repository;
 }
 
-export interface VerifyOptions {
-  /** Trusted public keys; any one verifying a signature is enough. Empty with `identities`: keyless. */
-  verifiers: readonly Verifier[];
-  /** Keyless: the certificate must match one of these (chain, SCT, SET, identity are all checked). */
-  identities?: CompiledIdentityPolicy[];
-  /**
-   * Trust material (Fulcio roots, Rekor and CT keys), loaded only when needed: always for keyless, and for
-   * key-based layers that carry a Rekor bundle (their SET is verified). Without it such layers are refused.
-   */
-  trustedRoot?: () => Promise<TrustedRoot>;
-  /** `--insecure-ignore-sct`. */
-  ignoreSct?: boolean;
-  /** `-a k=v`: required string entries of the payload's `optional`. */
+export interface VerifyOptions extends TrustOptions {
+  /** `-a k=v`: required string entries of the signed annotations. */
   annotations?: Readonly<Record<string, string>>;
-  /** `--insecure-ignore-tlog`. */
-  ignoreTlog?: boolean;
-  /** Replaces the transparency-log rule (keyless issue: SET verification). */
-  tlogCheck?: TlogCheck;
-  /** `--check-docker-reference`: require the payload's docker-reference to equal the image's repository. */
+  /** `--check-docker-reference`: require the signed reference to equal the image's repository. */
   checkDockerReference?: boolean;
   limits?: Partial<Limits>;
 }
 
 export interface VerifiedSignature {
   claims: SimpleSigningClaims;
-  /** The exact payload bytes that verified. */
+  /** The exact signed content: the simple-signing payload, or the statement of a bundle. */
   payload: Uint8Array;
+  /** The `.sig` layer's digest, or the referrer manifest's. */
   layerDigest: string;
+  /** Where it was found. */
+  source: Origin;
   /** Keyless: who the certificate names. */
   signer?: CertificateSigner;
 }
@@ -64,42 +68,50 @@ export interface VerifiedImage {
   name: string;
   digest: string;
   verified: VerifiedSignature[];
-  /** Layers that did not verify, with reasons (there may be some even when the image verifies). */
-  rejected: { index: number; layerDigest: string; reason: string }[];
+  /** Signatures that did not verify, with reasons (there may be some even when the image verifies). */
+  rejected: { index: number; layerDigest: string; source: Origin; reason: string }[];
 }
 
-/**
- * cosign's `verify --key` for one image: resolve (NOT_FOUND, exit 11), read `.sig` (none: NO_SIGNATURES,
- * exit 10), check every layer over its exact bytes; none passing is NO_MATCHING_SIGNATURE (exit 12) with
- * each layer's reason in `details`.
- */
 export async function verifyImage(target: VerifyTarget, options: VerifyOptions): Promise<VerifiedImage> {
-  const withIdentities = (options.identities?.length ?? 0) > 0;
-  const keyless = options.verifiers.length === 0 && withIdentities;
-  if (options.verifiers.length === 0 && !keyless) throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
-  const sigRepo = target.signatures ?? target.image;
-  const { digest, set } = await resolveWithAttachments(target, sigRepo, 'signature', (d) => ({
-    limits: options.limits,
-    expectedPayloads: expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations),
-  }));
-  if (set.layers.length === 0) {
-    throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${sigRepo.displayName}:${set.tag})`);
+  if (options.verifiers.length === 0 && (options.identities?.length ?? 0) === 0) {
+    throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   }
-  const dockerReference = options.checkDockerReference ? target.dockerReference : undefined;
-  const keyOutcomes = (): Promise<Outcome[]> =>
-    tlogRule(set.layers, options).then((tlog) => verifySignatureSet(set.layers, { digest, verifiers: options.verifiers, annotations: options.annotations, dockerReference, tlog }));
-  const outcomes: Outcome[] = keyless
-    ? await keylessOutcomes(set.layers, digest, dockerReference, options)
-    : withIdentities
-      ? eitherOutcome(await keyOutcomes(), await keylessOutcomes(set.layers, digest, dockerReference, options))
-      : await keyOutcomes();
-  const result = toResult(target.name, digest, outcomes);
+  const found = await discover(
+    { image: target.image, ref: target.ref, name: target.name, ...(target.signatures ? { attachments: target.signatures } : {}) },
+    { tags: ['signature'], referrers: true, limits: options.limits, expectedPayloads: (d) => expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations) },
+  );
+  const all = await withManifestArtifacts(candidatesOf(found), target.image, found.digest);
+  const signatures = all.filter((c) => c.kind === 'signature');
+  if (signatures.length === 0) {
+    const attestations = all.length - signatures.length;
+    const where = `${found.repository}:${found.tags.signature?.tag ?? '?'}${found.referrers ? ` or its referrers (${found.referrers.via})` : ''}`;
+    const also = attestations > 0 ? `; ${attestations} attestation${attestations === 1 ? '' : 's'} found, which ${attestations === 1 ? 'is' : 'are'} not a signature` : '';
+    throw new OcisignError('NO_SIGNATURES', `verifying ${target.name}: no signatures found (${where})${also}`);
+  }
+  const trust = await trustPolicyFor(options, signatures);
+  const expect = { digest: found.digest, dockerReference: target.dockerReference, annotations: options.annotations, checkDockerReference: options.checkDockerReference };
+  const result: VerifiedImage = { name: target.name, digest: found.digest, verified: [], rejected: [] };
+  let noCertificate = 0;
+  const checks = await Promise.all(signatures.map((c) => checkCandidate(c, trust, (e) => checkSignatureClaims(e, expect))));
+  signatures.forEach((c, index) => {
+    const checked = checks[index]!;
+    if (checked.ok) {
+      const signer = certificateSigner(checked.signer);
+      const e = checked.evidence;
+      const payload = e.content.kind === 'message' ? new Uint8Array() : e.content.payload;
+      result.verified.push({ claims: checked.value, payload, layerDigest: originDigest(c.origin), source: c.origin, ...(signer ? { signer } : {}) });
+    } else {
+      result.rejected.push({ index, layerDigest: originDigest(c.origin), source: c.origin, reason: checked.reason });
+      if (checked.noCertificate) noCertificate++;
+    }
+  });
   if (result.verified.length === 0) {
-    const noCertificate = keyless && outcomes.every((o) => o.noCertificate === true);
+    const keyless = options.verifiers.length === 0;
+    const none = keyless && noCertificate === signatures.length;
     throw new OcisignError(
-      noCertificate ? 'NO_CERTIFICATE' : 'NO_MATCHING_SIGNATURE',
-      `verifying ${target.name}: ${noCertificate ? 'no certificate found on any signature' : 'no matching signatures'} (${outcomes.length} checked)`,
-      { details: describeFailures(outcomes) },
+      none ? 'NO_CERTIFICATE' : 'NO_MATCHING_SIGNATURE',
+      `verifying ${target.name}: ${none ? 'no certificate found on any signature' : 'no matching signatures'} (${signatures.length} checked)`,
+      { details: describeRejections(result.rejected.map((r) => ({ origin: r.source, reason: r.reason }))) },
     );
   }
   return result;
@@ -114,60 +126,6 @@ function expectedSimpleSigningPayloads(dockerReference: string, digest: string, 
   return annotations && Object.keys(annotations).length > 0 ? [plain, buildSimpleSigningPayload({ dockerReference, digest, annotations })] : [plain];
 }
 
-/** A layer outcome, with who signed (keyless) or whether it lacked a certificate. */
-type Outcome = LayerOutcome & { signer?: CertificateSigner; noCertificate?: boolean };
-
-async function keylessOutcomes(
-  layers: readonly AttachmentLayer[],
-  digest: string,
-  dockerReference: string | undefined,
-  options: VerifyOptions,
-): Promise<Outcome[]> {
-  if (!options.trustedRoot) throw new OcisignError('USAGE', 'verifying keyless signatures needs trust material (a trusted root)');
-  const root = await options.trustedRoot();
-  // loaded here, not at start-up: certificate parsing pulls in @sigstore/core, which key-based runs do not need
-  const { verifyKeylessLayer } = await import('../keyless/verify-keyless.ts');
-  const check = {
-    digest,
-    root,
-    identities: options.identities ?? [],
-    annotations: options.annotations,
-    dockerReference,
-    ignoreTlog: options.ignoreTlog,
-    ignoreSct: options.ignoreSct,
-  };
-  return layers.map((layer, index) => {
-    const v = verifyKeylessLayer(layer, check);
-    const base = { index, layerDigest: layer.descriptor.digest };
-    return v.ok
-      ? { ...base, verdict: { ok: true, claims: v.claims, payload: v.payload }, signer: v.signer }
-      : { ...base, verdict: { ok: false, reason: v.reason }, noCertificate: v.noCertificate };
-  });
-}
-
-/**
- * Keys and identities both trusted (a policy with `keys` and `identities`): a layer passes when either
- * passes; a failing layer gives both reasons (the keyless one only when the layer has a certificate).
- */
-function eitherOutcome(byKey: readonly Outcome[], byCert: readonly Outcome[]): Outcome[] {
-  return byKey.map((k, i) => {
-    const c = byCert[i]!;
-    if (k.verdict.ok) return k;
-    if (c.verdict.ok || c.noCertificate) return c.verdict.ok ? c : k;
-    return { ...k, verdict: { ok: false, reason: `${k.verdict.reason}; keyless: ${c.verdict.reason}` } };
-  });
-}
-
-/** The transparency-log rule for key-based layers: given, ignored, or SET verification with the root. */
-async function tlogRule(layers: readonly AttachmentLayer[], options: VerifyOptions): Promise<TlogCheck> {
-  if (options.tlogCheck) return options.tlogCheck;
-  if (options.ignoreTlog) return ignoreTlog;
-  const anyBundle = layers.some((l) => (l.annotations[CosignAnnotation.Bundle] ?? '').trim() !== '');
-  if (!anyBundle || !options.trustedRoot) return requireTlogUnsupported;
-  const { rekorBundleCheck } = await import('../verify/rekor-tlog-check.ts');
-  return rekorBundleCheck(await options.trustedRoot(), options.verifiers);
-}
-
 export type VerifyOutcome = { ok: true; image: VerifiedImage } | { ok: false; name: string; error: OcisignError };
 
 /** Many images with bounded concurrency; results in input order; failures are values here. */
@@ -179,15 +137,4 @@ export async function verifyImages(targets: readonly VerifyTarget[], options: Ve
       return { ok: false, name: t.name, error: err instanceof OcisignError ? err : withContext(`verifying ${t.name}`, err) };
     }
   });
-}
-
-
-function toResult(name: string, digest: string, outcomes: readonly Outcome[]): VerifiedImage {
-  const verified: VerifiedSignature[] = [];
-  const rejected: VerifiedImage['rejected'] = [];
-  for (const o of outcomes) {
-    if (o.verdict.ok) verified.push({ claims: o.verdict.claims, payload: o.verdict.payload, layerDigest: o.layerDigest, ...(o.signer ? { signer: o.signer } : {}) });
-    else rejected.push({ index: o.index, layerDigest: o.layerDigest, reason: o.verdict.reason });
-  }
-  return { name, digest, verified, rejected };
 }

@@ -14,17 +14,24 @@
  *       conditions:                  # …and every verified attestation of it must satisfy every condition
  *         no-agpl: "predicate.components.all(c, !has(c.licenses) || c.licenses.all(l, !has(l.license.id) || l.license.id != 'AGPL-3.0'))"
  *   limits: { maxCost: 10000000 }    # optional CEL cost bound
+ *   images:                          # optional per-image rules (see image-rules.ts); the first match wins
+ *     - glob: "ghcr.io/acme/**"      # or a list of globs (policy-controller's glob syntax, image-glob.ts)
+ *       keys: [acme.pub]             # keys, identities, signatures, attestations: as above; a field left
+ *       attestations: [...]          # out is taken from the top level
+ *   noMatchPolicy: deny              # an image no rule matches fails (deny, the default) or passes (allow)
  *
- * Everything is checked at load: unknown fields, a type that is neither a name nor a URI, and every CEL
- * expression (syntax, static type check) — a bad one is BAD_INPUT (exit 3) naming the file and rule.
+ * Everything is checked at load: unknown fields, a type that is neither a name nor a URI, every glob and every
+ * CEL expression (syntax, static type check) — a bad one is BAD_INPUT (exit 3) naming the file and rule.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OcisignError, describeError } from '../core/errors.ts';
 import { PREDICATE_TYPES, resolvePredicateType } from '../attest/predicate-types.ts';
-import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../sigstore/identity.ts';
+import type { Verifier } from '../sign/signer.ts';
+import { compileIdentityPolicy, type CompiledIdentityPolicy, type IdentityPolicy } from '../verify/identity.ts';
 import { compileCondition, DEFAULT_CEL_LIMITS, type CelLimits, type CompiledCondition } from './cel.ts';
+import { compileImageGlob, type ImageGlob } from './image-glob.ts';
 
 export interface PolicyCondition {
   name: string;
@@ -51,10 +58,28 @@ export interface Policy {
   requireSignatures: boolean;
   attestations: AttestationRule[];
   limits: CelLimits;
+  /** Per-image rules (`images:`), in order; absent when the file has none (then the top level applies to all). */
+  images?: ImageRule[];
+  /** With `images:`, what happens to an image no rule matches: it fails (deny) or passes unverified (allow). */
+  noMatchPolicy: 'deny' | 'allow';
+}
+
+/** One `images:` entry: what matching images need. Fields left out of the entry come from the top level. */
+export interface ImageRule {
+  /** `images[i] (first glob)`, for messages. */
+  name: string;
+  globs: ImageGlob[];
+  keys?: string[];
+  identities?: CompiledIdentityPolicy[];
+  requireSignatures?: boolean;
+  attestations?: AttestationRule[];
+  /** The rule's public keys, loaded by ops/policy.ts `loadPolicyWithKeys` (parsePolicy leaves this unset). */
+  verifiers?: readonly Verifier[];
 }
 
 const MAX_POLICY_BYTES = 1024 * 1024;
-const TOP_LEVEL = new Set(['apiVersion', 'kind', 'keys', 'identities', 'trustedRoot', 'signatures', 'attestations', 'limits']);
+const TOP_LEVEL = new Set(['apiVersion', 'kind', 'keys', 'identities', 'trustedRoot', 'signatures', 'attestations', 'limits', 'images', 'noMatchPolicy']);
+const RULE_FIELDS = ['glob', 'keys', 'identities', 'signatures', 'attestations'];
 
 export async function loadPolicy(path: string): Promise<Policy> {
   let text: string;
@@ -76,14 +101,57 @@ export function parsePolicy(text: string, source: string): Policy {
   const d = doc as Record<string, unknown>;
   for (const k of Object.keys(d)) if (!TOP_LEVEL.has(k)) throw bad(`unknown field ${JSON.stringify(k)} (known: ${[...TOP_LEVEL].join(', ')})`);
   const keys = stringList(d.keys ?? [], 'keys', bad).map((k) => resolve(dirname(source), k));
-  const identities = parseIdentities(d.identities, bad);
+  const identities = parseIdentities(d.identities, bad, 'identities');
   if (d.trustedRoot !== undefined && (typeof d.trustedRoot !== 'string' || d.trustedRoot === '')) throw bad('trustedRoot must be a path');
   const trustedRoot = typeof d.trustedRoot === 'string' ? resolve(dirname(source), d.trustedRoot) : undefined;
-  if (d.signatures !== undefined && d.signatures !== 'required' && d.signatures !== 'optional') throw bad('signatures must be "required" or "optional"');
+  const requireSignatures = parseSignatures(d.signatures, 'signatures', bad) ?? true;
   const limits = parseLimits(d.limits, bad);
-  if (d.attestations !== undefined && !Array.isArray(d.attestations)) throw bad('attestations must be a list');
-  const attestations = ((d.attestations ?? []) as unknown[]).map((r, i) => parseRule(r, i, limits, bad));
-  return { source, keys, identities, ...(trustedRoot ? { trustedRoot } : {}), requireSignatures: d.signatures !== 'optional', attestations, limits };
+  const attestations = parseAttestations(d.attestations, 'attestations', limits, bad) ?? [];
+  if (d.noMatchPolicy !== undefined && d.noMatchPolicy !== 'deny' && d.noMatchPolicy !== 'allow') throw bad('noMatchPolicy must be "deny" or "allow"');
+  if (d.noMatchPolicy !== undefined && d.images === undefined) throw bad('noMatchPolicy needs images: rules');
+  const images = d.images === undefined ? undefined : parseImageRules(d.images, source, limits, bad);
+  return {
+    source, keys, identities, ...(trustedRoot ? { trustedRoot } : {}), requireSignatures, attestations, limits,
+    ...(images ? { images } : {}), noMatchPolicy: d.noMatchPolicy === 'allow' ? 'allow' : 'deny',
+  };
+}
+
+function parseSignatures(raw: unknown, at: string, bad: (w: string) => OcisignError): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (raw !== 'required' && raw !== 'optional') throw bad(`${at} must be "required" or "optional"`);
+  return raw === 'required';
+}
+
+function parseAttestations(raw: unknown, at: string, limits: CelLimits, bad: (w: string) => OcisignError): AttestationRule[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw)) throw bad(`${at} must be a list`);
+  return raw.map((r, i) => parseRule(r, `${at}[${i}]`, limits, bad));
+}
+
+/** `images: [{glob, keys?, identities?, signatures?, attestations?}]`: every glob compiled at load. */
+function parseImageRules(raw: unknown, source: string, limits: CelLimits, bad: (w: string) => OcisignError): ImageRule[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw bad('images must be a non-empty list of rules');
+  return raw.map((entry, i) => {
+    const at = `images[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw bad(`${at} must be a mapping`);
+    const e = entry as Record<string, unknown>;
+    for (const k of Object.keys(e)) if (!RULE_FIELDS.includes(k)) throw bad(`${at}: unknown field ${JSON.stringify(k)} (known: ${RULE_FIELDS.join(', ')})`);
+    const sources = typeof e.glob === 'string' ? [e.glob] : e.glob;
+    if (!Array.isArray(sources) || sources.length === 0 || sources.some((g) => typeof g !== 'string' || g === '')) throw bad(`${at}: glob must be a glob or a non-empty list of globs`);
+    const globs = (sources as string[]).map((g) => {
+      const compiled = compileImageGlob(g);
+      if (typeof compiled === 'string') throw bad(`${at}: ${compiled}`);
+      return compiled;
+    });
+    const rule: ImageRule = { name: `${at} (${sources[0]})`, globs };
+    if (e.keys !== undefined) rule.keys = stringList(e.keys, `${at}.keys`, bad).map((k) => resolve(dirname(source), k));
+    if (e.identities !== undefined) rule.identities = parseIdentities(e.identities, bad, `${at}.identities`);
+    const requireSignatures = parseSignatures(e.signatures, `${at}.signatures`, bad);
+    if (requireSignatures !== undefined) rule.requireSignatures = requireSignatures;
+    const attestations = parseAttestations(e.attestations, `${at}.attestations`, limits, bad);
+    if (attestations) rule.attestations = attestations;
+    return rule;
+  });
 }
 
 const IDENTITY_FIELDS: (keyof IdentityPolicy)[] = [
@@ -93,13 +161,13 @@ const IDENTITY_FIELDS: (keyof IdentityPolicy)[] = [
 
 /**
  * `identities: [{issuer | issuerRegExp, subject | subjectRegExp, github…}]`: both an issuer and a subject are
- * required (as cosign's flags); regexps are anchored (see sigstore/identity.ts) and compiled at load.
+ * required (as cosign's flags); regexps are anchored (see verify/identity.ts) and compiled at load.
  */
-function parseIdentities(raw: unknown, bad: (w: string) => OcisignError): CompiledIdentityPolicy[] {
+function parseIdentities(raw: unknown, bad: (w: string) => OcisignError, where: string): CompiledIdentityPolicy[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw bad('identities must be a list');
+  if (!Array.isArray(raw)) throw bad(`${where} must be a list`);
   return raw.map((entry, i) => {
-    const at = `identities[${i}]`;
+    const at = `${where}[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw bad(`${at} must be a mapping`);
     const e = entry as Record<string, unknown>;
     for (const [k, v] of Object.entries(e)) {
@@ -124,8 +192,7 @@ function parseDocument(text: string, source: string): unknown {
   }
 }
 
-function parseRule(raw: unknown, i: number, limits: CelLimits, bad: (w: string) => OcisignError): AttestationRule {
-  const at = `attestations[${i}]`;
+function parseRule(raw: unknown, at: string, limits: CelLimits, bad: (w: string) => OcisignError): AttestationRule {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`${at} must be a mapping`);
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!['type', 'name', 'conditions'].includes(k)) throw bad(`${at}: unknown field ${JSON.stringify(k)}`);

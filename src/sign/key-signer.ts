@@ -1,4 +1,5 @@
 import { constants, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { OcisignError } from '../core/errors.ts';
 import type { Password } from './encrypted-key.ts';
 import { describeKey, loadPrivateKey, parsePublicKey, publicKeyOf, type KeyInfo } from './keys.ts';
@@ -16,11 +17,14 @@ export type HashName = 'sha256' | 'sha384' | 'sha512';
  * cosign ≥ 2.6 changed *signing* only: LoadDefaultSignerVerifier + GetDefaultLoadOptions(WithED25519ph) sign
  * P-384 with SHA-384, P-521 with SHA-512 and Ed25519 keys as Ed25519ph, while `verify --key` still loads the
  * key with LoadVerifier(pub, sha256) (pure Ed25519, SHA-256). So SHA-256 / pure Ed25519 is the one choice that
- * every cosign `verify --key` accepts by default, and it is ocisign's signing default.
+ * every cosign `verify --key` accepts by default, and it is ocisign's signing default. (Checked: cosign 2.5 and
+ * 3.1 sign an Ed25519 key file pure Ed25519 too unless they log to Rekor, whose hashedrekord takes only Ed25519ph.)
  *
  * Verifying, ocisign accepts for ECDSA both SHA-256 and the curve's own hash (so P-384/P-521 signatures made by
  * cosign ≥ 2.6 verify too); each is a sound ECDSA check, the set only widens which cosign versions interoperate.
- * Ed25519ph signatures (cosign ≥ 2.6 with an Ed25519 key) are NOT verified: Node's crypto has no Ed25519ph.
+ * For Ed25519 it accepts pure Ed25519 and Ed25519ph (RFC 8032, empty context: what cosign ≥ 2.6 signs with an
+ * Ed25519 key); the two are domain-separated, so accepting both opens no forgery. Node's crypto has no Ed25519ph:
+ * @noble/curves checks it, loaded only for Ed25519 keys.
  */
 export const CURVE_HASH: Record<KeyInfo['algorithm'], HashName | null> = {
   'ecdsa-p256': 'sha256',
@@ -75,11 +79,14 @@ export class KeyVerifier implements Verifier {
   readonly publicKey: KeyObject;
   readonly info: KeyInfo;
   readonly hashes: readonly (HashName | null)[];
+  /** The raw 32-byte Ed25519 public key, for Ed25519ph. */
+  readonly #ed25519Raw: Uint8Array | undefined;
 
   constructor(publicKey: KeyObject, options: KeyVerifierOptions = {}) {
     this.publicKey = publicKeyOf(publicKey);
     this.info = describeKey(this.publicKey, 'verification key');
     this.hashes = this.info.algorithm === 'ed25519' ? [null] : (options.hashes ?? defaultHashes(this.info));
+    if (this.info.algorithm === 'ed25519') this.#ed25519Raw = Buffer.from(this.publicKey.export({ format: 'jwk' }).x!, 'base64url');
   }
 
   /** Parse a `PUBLIC KEY` / `RSA PUBLIC KEY` PEM and make a verifier of it. */
@@ -89,7 +96,8 @@ export class KeyVerifier implements Verifier {
 
   verify(data: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length === 0) return false;
-    return this.hashes.some((hash) => this.verifyWith(hash, data, signature));
+    if (this.hashes.some((hash) => this.verifyWith(hash, data, signature))) return true;
+    return this.#ed25519Raw !== undefined && verifyEd25519ph(this.#ed25519Raw, data, signature);
   }
 
   private verifyWith(hash: HashName | null, data: Uint8Array, signature: Uint8Array): boolean {
@@ -101,6 +109,21 @@ export class KeyVerifier implements Verifier {
     } catch {
       return false;
     }
+  }
+}
+
+type Ed25519ph = typeof import('@noble/curves/ed25519.js').ed25519ph;
+let ed25519ph: Ed25519ph | undefined;
+
+/** Ed25519ph (RFC 8032 §5.1, empty context), strict RFC 8032 rules rather than ZIP-215's (as Go's crypto/ed25519). */
+export function verifyEd25519ph(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  // Synchronous (verify is): require() of the ES module, which Node ≥ 22.12 supports.
+  ed25519ph ??= (createRequire(import.meta.url)('@noble/curves/ed25519.js') as { ed25519ph: Ed25519ph }).ed25519ph;
+  try {
+    return ed25519ph.verify(signature, data, publicKey, { zip215: false });
+  } catch {
+    return false;
   }
 }
 

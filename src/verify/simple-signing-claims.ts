@@ -1,5 +1,9 @@
 import { SIMPLE_SIGNING_TYPE } from '../cosign/media-types.ts';
 import { goJsonString, goJsonValue } from '../cosign/go-json.ts';
+import { parseJsonBounded } from '../core/json.ts';
+
+/** Signature payloads are a few hundred bytes; cosign refuses payloads over 128 MiB. */
+const MAX_PAYLOAD_JSON_BYTES = 128 * 1024 * 1024;
 
 /** The parts of a simple-signing payload that verification reads (cosign's `payload.SimpleContainerImage`). */
 export interface SimpleSigningClaims {
@@ -18,12 +22,9 @@ export interface SimpleSigningClaims {
  * Returns a reason string when the payload is unusable.
  */
 export function parseSimpleSigningClaims(bytes: Uint8Array): SimpleSigningClaims | string {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    return 'payload is not JSON';
-  }
+  const parsed = parseJsonBounded(bytes, { maxBytes: MAX_PAYLOAD_JSON_BYTES });
+  if (!parsed.ok) return `payload is not usable JSON: ${parsed.reason}`;
+  const doc = parsed.value;
   if (!isObject(doc)) return 'payload is not a JSON object';
   const critical = doc.critical;
   if (!isObject(critical)) return 'payload has no "critical" object';

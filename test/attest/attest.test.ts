@@ -7,10 +7,13 @@ import { formatEnvelope, IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, signStatement } 
 import { buildPredicateJson } from '../../src/attest/predicate.ts';
 import { predicateTypeUri, resolvePredicateType } from '../../src/attest/predicate-types.ts';
 import { buildStatement, parseStatement } from '../../src/attest/statement.ts';
-import { verifyAttestationLayer } from '../../src/attest/verify-layer.ts';
+import type { Statement } from '../../src/attest/statement.ts';
+import type { Verifier } from '../../src/sign/signer.ts';
+import { authenticate } from '../../src/verify/authenticate.ts';
+import { checkAttestationClaims } from '../../src/verify/claims.ts';
+import { evidenceFromAttestationLayer } from '../../src/verify/evidence/from-attestation-layer.ts';
 import { isOcisignError } from '../../src/core/errors.ts';
 import { KeySigner, KeyVerifier } from '../../src/sign/key-signer.ts';
-import { ignoreTlog, requireTlogUnsupported } from '../../src/verify/tlog-check.ts';
 import { ABSENT_REASON, casesOf, INTEROP_PRESENT, interopBytes, interopText, ranLine } from '../helpers/interop-cases.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -63,13 +66,37 @@ test('statement: v1 by default, v0.1 on request, cosign 2 field order, subject =
   assert.equal(parseStatement(enc('{"_type":"https://in-toto.io/Statement/v1","predicateType":"x","subject":[]}')), 'statement has no subject');
 });
 
+interface AttestationCheck {
+  digest: string;
+  verifiers: Verifier[];
+  ignoreTlog: boolean;
+}
+
+/** One `.att` layer through the pipeline: evidence (one per envelope signature), authenticate, claims. */
+async function verifyAttestationLayer(layer: { mediaType: string; envelope: Uint8Array; annotations: Record<string, string> }, check: AttestationCheck): Promise<{ ok: true; statement: Statement } | { ok: false; reason: string }> {
+  const evidence = evidenceFromAttestationLayer(layer, { kind: 'input', name: 'layer' });
+  if (!evidence.ok) return evidence;
+  let reason = 'no signature';
+  for (const e of evidence.value) {
+    const who = await authenticate(e, { keys: check.verifiers, identities: [], ignoreTlog: check.ignoreTlog, ignoreSct: false });
+    if (!who.ok) {
+      reason = who.reason;
+      continue;
+    }
+    const claims = checkAttestationClaims(e, check.digest);
+    if (claims.ok) return { ok: true, statement: claims.value };
+    reason = claims.reason;
+  }
+  return { ok: false, reason };
+}
+
 test('envelope: cosign JSON shape, PAE signature verifies, tampering is a reason', async () => {
   const { signer, verifier } = keyPair();
   const envelope = await envelopeFor(signer);
   const text = new TextDecoder().decode(envelope);
   assert.match(text, /^\{"payloadType":"application\/vnd\.in-toto\+json","payload":"[A-Za-z0-9+/=]+","signatures":\[\{"keyid":"","sig":"[A-Za-z0-9+/=]+"\}\]\}$/);
-  const check = { digest: DIGEST, verifiers: [verifier], tlog: ignoreTlog };
-  const ok = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, check);
+  const check = { digest: DIGEST, verifiers: [verifier], ignoreTlog: true };
+  const ok = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, check);
   assert.ok(ok.ok);
   assert.equal(ok.statement.predicateType, 'https://cyclonedx.org/bom');
 
@@ -77,21 +104,25 @@ test('envelope: cosign JSON shape, PAE signature verifies, tampering is a reason
   const changedPayload = Buffer.from(Buffer.from(env.payload, 'base64').toString('utf8').replace('"components":[]', '"components":[1]')).toString('base64');
   const cases: [string, object, RegExp][] = [
     ['changed payload', { ...env, payload: changedPayload }, /does not verify/],
-    ['changed payloadType', { ...env, payloadType: 'application/json' }, /payloadType "application\/json" is not/],
+    ['changed payloadType', { ...env, payloadType: 'application/json' }, /does not verify/],
     ['no signature', { ...env, signatures: [] }, /no signature/],
   ];
   for (const [what, e, reason] of cases) {
-    const v = verifyAttestationLayer({ mediaType: DSSE, envelope: enc(JSON.stringify(e)), annotations: {} }, check);
+    const v = await verifyAttestationLayer({ mediaType: DSSE, envelope: enc(JSON.stringify(e)), annotations: {} }, check);
     assert.ok(!v.ok, what);
     assert.match(v.reason, reason, what);
   }
-  const unknown = verifyAttestationLayer({ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', envelope, annotations: {} }, check);
+  const statement = Buffer.from(env.payload, 'base64');
+  const signedJson = formatEnvelope('application/json', statement, await signer.sign(preAuthEncoding('application/json', statement)));
+  const notInToto = await verifyAttestationLayer({ mediaType: DSSE, envelope: signedJson, annotations: {} }, check);
+  assert.ok(!notInToto.ok && /payloadType "application\/json" is not application\/vnd\.in-toto\+json/.test(notInToto.reason), 'a signed envelope of another payload type');
+  const unknown = await verifyAttestationLayer({ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', envelope, annotations: {} }, check);
   assert.ok(!unknown.ok && /unknown layer media type application\/vnd\.dev\.cosign\.simplesigning/.test(unknown.reason));
-  const other = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, digest: OTHER });
+  const other = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, digest: OTHER });
   assert.ok(!other.ok && /subject names sha256:abab.*not the image digest sha256:cdcd/.test(other.reason));
-  const wrongKey = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, verifiers: [keyPair().verifier] });
+  const wrongKey = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, verifiers: [keyPair().verifier] });
   assert.ok(!wrongKey.ok && /does not verify with the public key/.test(wrongKey.reason));
-  const tlog = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, tlog: requireTlogUnsupported });
+  const tlog = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { ...check, ignoreTlog: false });
   assert.ok(!tlog.ok && /--insecure-ignore-tlog/.test(tlog.reason));
 });
 
@@ -110,11 +141,11 @@ if (!INTEROP_PRESENT) {
     assert.ok(dsseCases.length > 0, 'cases.json has DSSE cases');
     let ran = 0;
     for (const c of dsseCases) {
-      await t.test(`${c.name} → ${c.expected}`, () => {
+      await t.test(`${c.name} → ${c.expected}`, async () => {
         const envelope = interopBytes(c.files[0]!);
         const digest = `sha256:${createHash('sha256').update(interopBytes(c.files[1]!)).digest('hex')}`;
         const verifiers = c.trust.publicKeys!.map((k) => KeyVerifier.fromPem(interopText(k), k));
-        const verdict = verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, tlog: ignoreTlog });
+        const verdict = await verifyAttestationLayer({ mediaType: DSSE, envelope, annotations: {} }, { digest, verifiers, ignoreTlog: true });
         // The vectors are SLSA v0.2 statements; a "custom" expectation checks the type filter as cosign does.
         const wantType = c.trust.predicateType?.startsWith('custom') ? predicateTypeUri('custom') : predicateTypeUri('slsaprovenance');
         const valid = verdict.ok && verdict.statement.predicateType === wantType;

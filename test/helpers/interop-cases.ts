@@ -54,8 +54,8 @@ const hasCertTrust = (t: CaseTrust) => t.trustedRoot !== undefined || t.fulcioRo
 const plain = (c: InteropCase) => !hasBundle(c) && !hasDsse(c) && !isKeyFile(c);
 
 export const SUITES = {
-  /** Sigstore bundles (v0.1–v0.3: sigstore-js, sigstore-rs, cosign, conformance) through verifySigstoreBundle. */
-  bundle: { file: 'test/sigstore/interop-bundle.test.ts', claims: hasBundle },
+  /** Sigstore bundles (v0.1–v0.3: sigstore-js, sigstore-rs, cosign, conformance) through the verification pipeline (src/verify). */
+  bundle: { file: 'test/verify/interop-bundle.test.ts', claims: hasBundle },
   /** cosign attest-blob DSSE envelopes through the .att layer verifier. */
   dsse: { file: 'test/attest/attest.test.ts', claims: (c) => hasDsse(c) && !hasBundle(c) },
   /** Encrypted cosign/sigstore private key files (import and decryption). */
@@ -65,9 +65,9 @@ export const SUITES = {
     file: 'test/interop-fixtures/key-cases.test.ts',
     claims: (c) => plain(c) && (c.trust.publicKeys?.length ?? 0) > 0 && !hasCertTrust(c.trust),
   },
-  /** Keyless / BYO-PKI / SET-only cases in cosign's legacy .sig layout through src/sigstore's layer verifier. */
+  /** Keyless / BYO-PKI / SET-only cases in cosign's legacy .sig layout through the verification pipeline (src/verify). */
   legacy: {
-    file: 'test/sigstore/interop-legacy.test.ts',
+    file: 'test/verify/interop-legacy.test.ts',
     claims: (c) => plain(c) && (c.trust.publicKeys ?? []).length === 0 && (hasCertTrust(c.trust) || (c.trust.rekorPublicKeys?.length ?? 0) > 0),
   },
 } satisfies Record<string, InteropSuite>;

@@ -1,22 +1,33 @@
 // The real peers (cosign 2.5 and the sigstore-enabled skopeo 1.18 from Debian 13, fetched by
-// scripts/install-peers.sh into .work/tools) and the ocisign CLI, run as child processes with throw-away
-// HOME / DOCKER_CONFIG so nothing on the machine is read or written.
+// scripts/install-peers.sh into .work/tools; cosign 3.1.1 and oras 1.3.3 from Debian sid, fetched by
+// scripts/install-sid-peers.sh) and the ocisign CLI, run as child processes with throw-away
+// HOME / DOCKER_CONFIG so nothing on the machine is read or written. What works with each peer: PEERS.md.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const toolsBin = join(repoRoot, '.work', 'tools', 'bin');
 export const ocisignBin = join(repoRoot, 'bin', 'ocisign');
 
+export type PeerName = 'cosign' | 'skopeo' | 'cosign3' | 'oras';
+
 export interface Peers {
+  /** cosign 2.5 (Debian trixie). */
   cosign?: string;
+  /** skopeo 1.18 (Debian trixie). */
   skopeo?: string;
-  /** Why a peer is missing, to print in a skip. */
+  /** cosign 3.1.1 (Debian sid). */
+  cosign3?: string;
+  /** oras 1.3.3 (Debian sid). */
+  oras?: string;
+  /** Why cosign 2.5 or skopeo is missing, to print in a skip (unchanged meaning: the trixie peers only). */
   reason?: string;
+  /** Why each missing peer is missing. */
+  reasons: Partial<Record<PeerName, string>>;
 }
 
 export interface RunOptions {
@@ -50,16 +61,44 @@ function executable(path: string): boolean {
 
 /** Paths of the installed peers, or why they are missing. */
 export function peers(): Peers {
-  const found: Peers = {};
-  const cosign = join(toolsBin, 'cosign');
-  const skopeo = join(toolsBin, 'skopeo');
-  if (executable(cosign)) found.cosign = cosign;
-  if (executable(skopeo)) found.skopeo = skopeo;
+  const found: Peers = { reasons: {} };
+  const installers: Record<PeerName, string> = {
+    cosign: 'install-peers.sh',
+    skopeo: 'install-peers.sh',
+    cosign3: 'install-sid-peers.sh',
+    oras: 'install-sid-peers.sh',
+  };
+  for (const [name, installer] of Object.entries(installers) as [PeerName, string][]) {
+    const path = join(toolsBin, name);
+    if (executable(path)) found[name] = path;
+    else found.reasons[name] = `${name} not installed in ${toolsBin} (run scripts/${installer} as root)`;
+  }
   const missing = [found.cosign ? '' : 'cosign', found.skopeo ? '' : 'skopeo'].filter(Boolean);
   if (missing.length > 0) {
     found.reason = `${missing.join(' and ')} not installed in ${toolsBin} (run scripts/install-peers.sh as root)`;
   }
   return found;
+}
+
+/** Why any of the named peers is missing (for t.skip), or undefined when all are installed. */
+export function peersMissing(...names: PeerName[]): string | undefined {
+  const { reasons } = peers();
+  const why = names.map((name) => reasons[name]).filter((r): r is string => r !== undefined);
+  return why.length > 0 ? why.join('; ') : undefined;
+}
+
+/**
+ * The Debian package version an installer recorded in .work/tools/versions (`cosign`, `skopeo`, `cosign3`,
+ * `oras`, `golang-1.27-go`, `go-containerregistry`), or undefined. sid moves: tests that depend on one
+ * version's behaviour can check it here.
+ */
+export function peerVersion(name: string): string | undefined {
+  try {
+    const line = readFileSync(join(repoRoot, '.work', 'tools', 'versions'), 'utf8').split('\n').find((l) => l.startsWith(`${name} `));
+    return line?.slice(name.length + 1).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the ocisign CLI cannot run yet (no build), or undefined when it can. */
@@ -130,8 +169,8 @@ export function run(command: string, args: string[], env: Record<string, string>
   });
 }
 
-function required(path: string | undefined, name: string): string {
-  if (path === undefined) throw new Error(`${name} is not installed: ${peers().reason ?? ''}`);
+function required(path: string | undefined, name: PeerName): string {
+  if (path === undefined) throw new Error(`${name} is not installed: ${peers().reasons[name] ?? ''}`);
   return path;
 }
 
@@ -147,6 +186,16 @@ export async function cosignCommand(args: string[], options: RunOptions = {}): P
   return { command: required(peers().cosign, 'cosign'), args, env: await isolatedEnv(options.env) };
 }
 
+/** cosign 3.1.1 with a throw-away HOME/DOCKER_CONFIG (its TUF cache goes to that HOME too). */
+export async function cosign3Command(args: string[], options: RunOptions = {}): Promise<CommandLine> {
+  return { command: required(peers().cosign3, 'cosign3'), args, env: await isolatedEnv(options.env) };
+}
+
+/** oras 1.3.3 with a throw-away HOME/DOCKER_CONFIG. */
+export async function orasCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
+  return { command: required(peers().oras, 'oras'), args, env: await isolatedEnv(options.env) };
+}
+
 /** ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */
 export async function ocisignCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
   return { command: process.execPath, args: [ocisignBin, ...args], env: await isolatedEnv(options.env) };
@@ -159,6 +208,82 @@ function runLine(line: CommandLine, options: RunOptions): Promise<RunResult> {
 /** Run cosign 2.5 with a throw-away HOME/DOCKER_CONFIG. */
 export async function runCosign(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return runLine(await cosignCommand(args, options), options);
+}
+
+/** Run cosign 3.1.1 with a throw-away HOME/DOCKER_CONFIG. */
+export async function runCosign3(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runLine(await cosign3Command(args, options), options);
+}
+
+/** Run oras 1.3.3 with a throw-away HOME/DOCKER_CONFIG. */
+export async function runOras(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runLine(await orasCommand(args, options), options);
+}
+
+export interface OrasReferrer {
+  reference: string;
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  referrers: OrasReferrer[];
+}
+
+/**
+ * `oras discover --format json` over plain HTTP: the subject's referrers as oras sees them (the referrers API
+ * when the registry has it, else the `sha256-<hex>` tag). Throws on a non-zero exit.
+ */
+export async function orasDiscover(ref: string, options: RunOptions & { artifactType?: string; args?: string[] } = {}): Promise<OrasReferrer[]> {
+  const filter = options.artifactType ? ['--artifact-type', options.artifactType] : [];
+  const result = await runOras(['discover', '--plain-http', '--format', 'json', ...filter, ...(options.args ?? []), ref], options);
+  if (result.code !== 0) throw new Error(describeRun('oras discover', result));
+  return (JSON.parse(result.stdout) as { referrers: OrasReferrer[] }).referrers;
+}
+
+export interface OrasAttachOptions extends RunOptions {
+  /** The artifact's artifactType. */
+  artifactType: string;
+  /** The file's layer media type (default: artifactType). */
+  mediaType?: string;
+  annotations?: Record<string, string>;
+  args?: string[];
+}
+
+/**
+ * `oras attach` one file as a referrer of `ref` over plain HTTP (a non-Sigstore referrer: config is the empty
+ * descriptor, one layer with the file); returns the new manifest's digest. Throws on a non-zero exit.
+ */
+export async function orasAttach(ref: string, file: string, options: OrasAttachOptions): Promise<string> {
+  const annotations = Object.entries(options.annotations ?? {}).flatMap(([k, v]) => ['--annotation', `${k}=${v}`]);
+  // oras names the layer after the path as given: attach from the file's folder so the title is its base name.
+  const args = ['attach', '--plain-http', '--artifact-type', options.artifactType, ...annotations, ...(options.args ?? []),
+    ref, `${basename(file)}:${options.mediaType ?? options.artifactType}`];
+  const result = await runOras(args, { ...options, cwd: dirname(file) });
+  const digest = /^Digest: (sha256:[0-9a-f]{64})$/m.exec(result.stdout)?.[1];
+  if (result.code !== 0 || digest === undefined) throw new Error(describeRun('oras attach', result));
+  return digest;
+}
+
+/**
+ * cosign 3's signing config naming no services: key-based signing with no Fulcio, Rekor or TSA, so nothing
+ * leaves the machine (cosign 3 refuses --tlog-upload=false with its default signing config).
+ */
+export const KEY_ONLY_SIGNING_CONFIG = {
+  mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
+  caUrls: [],
+  oidcUrls: [],
+  rekorTlogUrls: [],
+  tsaUrls: [],
+  rekorTlogConfig: { selector: 'ANY' },
+  tsaConfig: { selector: 'ANY' },
+};
+
+/** Write KEY_ONLY_SIGNING_CONFIG to a fresh file (in `dir`, default a scratch folder) and return its path. */
+export async function writeKeyOnlySigningConfig(dir?: string): Promise<string> {
+  const path = join(dir ?? (await scratchDir('signing-config')), 'signing-config.json');
+  await writeFile(path, `${JSON.stringify(KEY_ONLY_SIGNING_CONFIG)}\n`);
+  return path;
 }
 
 /** Run ocisign (`process.execPath bin/ocisign …`, which uses dist/) with a throw-away HOME/DOCKER_CONFIG. */

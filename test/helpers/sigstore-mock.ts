@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ASN1Obj } from '@sigstore/core';
 import { SignJWT } from 'jose';
 import {
   fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, tsaHandler, type HandlerFn,
@@ -56,9 +57,10 @@ export interface MockOptions {
   /** A fixed clock for Fulcio and its CT log (e.g. an hour ago: certificates already expired). */
   fulcioClock?: Date;
   /**
-   * How Rekor logs a dsse 0.0.1 proposal. `proposal` (default): as @sigstore/mock does, the proposal as sent
-   * (`spec.proposedContent.{envelope, verifiers}`). `canonical`: as the real Rekor does
+   * How Rekor logs a dsse 0.0.1 proposal. `canonical` (default): as the real Rekor does
    * (`spec.{envelopeHash, payloadHash, signatures[{signature, verifier}]}`, see canonicalDsseProposal).
+   * `proposal`: as bare @sigstore/mock does, the proposal as sent (`spec.proposedContent.{envelope, verifiers}`),
+   * a shape no real Rekor logs (verifiers refuse it).
    */
   rekorDsse?: 'proposal' | 'canonical';
 }
@@ -98,7 +100,7 @@ export async function startSigstoreMock(options: MockOptions = {}): Promise<Sigs
   const tlog = await initializeTLog(base, tlogKeys);
   const tsa = await initializeTSA(tsaKeys, new WholeSecondClock());
   for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
-  if (options.rekorDsse === 'canonical') {
+  if (options.rekorDsse !== 'proposal') {
     const rekor = rekorHandler(tlog);
     routes.set(rekor.path, (body) => rekor.fn(canonicalDsseProposal(body)));
   }
@@ -156,6 +158,71 @@ async function signToken(key: KeyObject, claims: Record<string, unknown>): Promi
   return new SignJWT({ iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'mock' }).sign(key);
 }
 
+const FULCIO_PATH = '/api/v2/signingCert';
+
+/**
+ * Fulcio takes the OIDC token in the body (`credentials.oidcIdentityToken`, as sigstore-js sends it) or as
+ * `Authorization: Bearer` (as sigstore-go, i.e. cosign 3, sends it); the mock reads only the body, so a bearer
+ * token is moved there.
+ */
+function withBearerCredentials(body: string, authorization: string | undefined): string {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (token === undefined) return body;
+  try {
+    const request = JSON.parse(body) as { credentials?: { oidcIdentityToken?: string } };
+    if (request.credentials?.oidcIdentityToken !== undefined) return body;
+    return JSON.stringify({ ...request, credentials: { oidcIdentityToken: token } });
+  } catch {
+    return body;
+  }
+}
+
+const REKOR_ENTRIES_PATH = '/api/v1/log/entries';
+
+/**
+ * The real Rekor names a new entry in `ETag` (its UUID) and `Location`; sigstore-go (cosign 3) reads the entry
+ * as `payload[ETag]`, so the headers are added from the mock's `{uuid: entry}` answer.
+ */
+function rekorEntryHeaders(path: string, r: Awaited<ReturnType<HandlerFn>>): Record<string, string> {
+  if (path !== REKOR_ENTRIES_PATH || r.statusCode !== 201 || typeof r.response !== 'string') return {};
+  try {
+    const [uuid] = Object.keys(JSON.parse(r.response) as Record<string, unknown>);
+    return uuid === undefined ? {} : { etag: uuid, location: `${REKOR_ENTRIES_PATH}/${uuid}` };
+  } catch {
+    return {};
+  }
+}
+
+const TSA_PATH = '/api/v1/timestamp';
+const HASH_OIDS: Record<string, string> = {
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+/**
+ * The TSA takes an RFC 3161 TimeStampReq (DER, `application/timestamp-query`, as sigstore-go sends it) or the
+ * JSON form sigstore-js sends; the mock reads only JSON, so a DER request is translated (hash, algorithm, nonce,
+ * certReq). A request that does not parse goes through as is and the mock answers 400.
+ */
+function timestampQueryAsJson(der: Buffer): string {
+  try {
+    // TimeStampReq ::= SEQUENCE { version, messageImprint SEQUENCE { AlgorithmIdentifier, OCTET STRING },
+    //   reqPolicy OID OPTIONAL, nonce INTEGER OPTIONAL, certReq BOOLEAN DEFAULT FALSE, extensions [0] OPTIONAL }
+    const [, imprint, ...rest] = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>).subs;
+    const [algorithm, hashed] = imprint!.subs;
+    const nonce = rest.find((o) => o.tag.isInteger())?.toInteger();
+    return JSON.stringify({
+      artifactHash: hashed!.value.toString('base64'),
+      hashAlgorithm: HASH_OIDS[algorithm!.subs[0]!.toOID()] ?? 'unknown',
+      certificates: rest.find((o) => o.tag.isBoolean())?.toBoolean() ?? false,
+      ...(nonce !== undefined && nonce <= BigInt(Number.MAX_SAFE_INTEGER) ? { nonce: Number(nonce) } : {}),
+    });
+  } catch {
+    return der.toString('utf8');
+  }
+}
+
 function listen(routes: Map<string, HandlerFn>, hits: Record<string, number>): Promise<Server> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -168,9 +235,15 @@ function listen(routes: Map<string, HandlerFn>, hits: Record<string, number>): P
         res.writeHead(404).end('not found');
         return;
       }
-      fn(Buffer.concat(chunks).toString('utf8')).then(
+      const raw = Buffer.concat(chunks);
+      let body = raw.toString('utf8');
+      if (path === FULCIO_PATH) body = withBearerCredentials(body, req.headers.authorization);
+      if (path === TSA_PATH && req.headers['content-type'] === 'application/timestamp-query') body = timestampQueryAsJson(raw);
+      fn(body).then(
         (r) => {
-          res.writeHead(r.statusCode, { 'content-type': r.contentType ?? 'text/plain' });
+          // The real Fulcio answers 200 (sigstore-go, i.e. cosign 3, accepts nothing else); the mock says 201.
+          const status = path === FULCIO_PATH && r.statusCode === 201 ? 200 : r.statusCode;
+          res.writeHead(status, { 'content-type': r.contentType ?? 'text/plain', ...rekorEntryHeaders(path, r) });
           res.end(typeof r.response === 'string' ? r.response : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength));
         },
         (err: unknown) => res.writeHead(500).end(String(err)),

@@ -18,10 +18,10 @@ import { createLayoutRepository } from '../../src/oci/layout/layout-repository.t
 import { verifyImage, type VerifyOptions } from '../../src/ops/verify.ts';
 import { KeyVerifier } from '../../src/sign/key-signer.ts';
 import { buildTrustedRoot, type TrustedRoot } from '../../src/sigstore/trusted-root.ts';
-import { rekorBundleCheck } from '../../src/verify/rekor-tlog-check.ts';
-import { verifySignatureLayer } from '../../src/verify/signature-layer.ts';
+import { authenticate, type TrustPolicy } from '../../src/verify/authenticate.ts';
+import { checkSignatureClaims } from '../../src/verify/claims.ts';
+import { evidenceFromSignatureLayer } from '../../src/verify/evidence/from-signature-layer.ts';
 import { parseSimpleSigningClaims } from '../../src/verify/simple-signing-claims.ts';
-import { ignoreTlog, type TlogCheck } from '../../src/verify/tlog-check.ts';
 import { ABSENT_REASON, casesOf, INTEROP_PRESENT, interopBytes, interopText, ranLine, type InteropCase } from '../helpers/interop-cases.ts';
 
 interface Outcome {
@@ -112,24 +112,32 @@ function payloadDigest(payload: Uint8Array): string {
   return claims.digest;
 }
 
+/** One `.sig` layer through the pipeline with the trust `verifyImage` would use (no image: its own digest). */
+async function verifyLayer(layer: { mediaType: string; payload: Uint8Array; annotations: Record<string, string> }, c: InteropCase, digest: string): Promise<string> {
+  const e = evidenceFromSignatureLayer(layer, { kind: 'input', name: c.name });
+  if (!e.ok) return e.reason;
+  const root = rekorRootOf(c);
+  const trust: TrustPolicy = { keys: verifiersOf(c), identities: [], ignoreTlog: root === undefined, ignoreSct: false, ...(root ? { root } : {}) };
+  const who = await authenticate(e.value, trust);
+  if (!who.ok) return who.reason;
+  const claims = checkSignatureClaims(e.value, { digest, dockerReference: '' });
+  return claims.ok ? 'ok' : claims.reason;
+}
+
 /** sigstore-rs extracted `.sig` layer parts (payload, signature, optional Rekor bundle): no manifest bytes ship. */
-function verifyExtractedLayer(c: InteropCase): Outcome {
+async function verifyExtractedLayer(c: InteropCase): Promise<Outcome> {
   const file = (suffix: string) => c.files.find((f) => f.endsWith(suffix));
   const payloadFile = file('.payload.json')!;
   const annotations: Record<string, string> = { [CosignAnnotation.Signature]: interopText(file('.signature.b64')!).trim() };
   const bundle = c.files.find((f) => /rekor-bundle[^/]*\.json$/.test(f));
   if (bundle) annotations[BUNDLE] = interopText(bundle);
-  const verifiers = verifiersOf(c);
-  const root = rekorRootOf(c);
-  const tlog: TlogCheck = root ? rekorBundleCheck(root, verifiers) : ignoreTlog; // what verifyImage picks
   const layer = { mediaType: CosignMediaType.SimpleSigning, payload: interopBytes(payloadFile), annotations };
-  const v = verifySignatureLayer(layer, { digest: c.manifestDigest ?? payloadDigest(layer.payload), verifiers, tlog });
-  const reason = v.ok ? 'ok' : v.reason;
-  return { valid: v.ok, perFile: new Map([[basename(payloadFile), reason]]), reason };
+  const reason = await verifyLayer(layer, c, c.manifestDigest ?? payloadDigest(layer.payload));
+  return { valid: reason === 'ok', perFile: new Map([[basename(payloadFile), reason]]), reason };
 }
 
 /** Valid ECDSA signatures over "&" and "{}": the crypto verifies (the case's `valid`), but no image accepts them. */
-function rawBlobVectors(c: InteropCase): Outcome {
+async function rawBlobVectors(c: InteropCase): Promise<Outcome> {
   const doc = JSON.parse(interopText(c.files[0]!)) as { vectors: { payload_utf8: string; signature_b64: string }[] };
   const verifiers = verifiersOf(c);
   assert.ok(doc.vectors.length >= 2);
@@ -138,11 +146,8 @@ function rawBlobVectors(c: InteropCase): Outcome {
     const payload = new TextEncoder().encode(v.payload_utf8);
     if (!verifiers[0]!.verify(payload, Buffer.from(v.signature_b64, 'base64'))) failures.push(`crypto of ${v.payload_utf8}`);
     if (verifiers[0]!.verify(new TextEncoder().encode(`${v.payload_utf8} `), Buffer.from(v.signature_b64, 'base64'))) failures.push(`${v.payload_utf8} + space verified`);
-    const asImage = verifySignatureLayer(
-      { mediaType: CosignMediaType.SimpleSigning, payload, annotations: { [CosignAnnotation.Signature]: v.signature_b64 } },
-      { digest: `sha256:${'0'.repeat(64)}`, verifiers, tlog: ignoreTlog },
-    );
-    if (asImage.ok) failures.push(`${v.payload_utf8} passed as an image signature`);
+    const asImage = await verifyLayer({ mediaType: CosignMediaType.SimpleSigning, payload, annotations: { [CosignAnnotation.Signature]: v.signature_b64 } }, { ...c, trust: { ...c.trust, rekorPublicKeys: undefined } }, `sha256:${'0'.repeat(64)}`);
+    if (asImage === 'ok') failures.push(`${v.payload_utf8} passed as an image signature`);
   }
   return { valid: failures.length === 0, perFile: new Map(), reason: failures.join('; ') || 'ok' };
 }
@@ -161,7 +166,7 @@ const WHY_INVALID: Record<string, RegExp> = {
   'ci-valid-with-tag-wrong-tag-policy': /docker-reference .*:tag" is not .*:othertag"/,
   'ci-key-rekor-wrong-rekor-key': /transparency log entry: unknown Rekor log c0d23d6a/,
   'ci-key-rekor-missing-set': /no transparency log entry/,
-  'ci-key-rekor-set-transplant': /transparency log entry: rekor entry is for another signature/,
+  'ci-key-rekor-set-transplant': /transparency log entry: signature mismatch/,
   'rs-key-layer-with-foreign-rekor-bundle': /transparency log entry: rekor entry is for another signature/,
 };
 

@@ -68,8 +68,8 @@ test('verify-attestation: exit 10 without attestations, 11 without the image, 12
   await appendAttachment(img.repo, img.digest, { payload: new TextEncoder().encode('{}'), mediaType: 'text/plain', annotations: { 'dev.cosignproject.cosign/signature': '' } }, { kind: 'attestation', settle: false });
   const r = await verifyAtt(img.ref, ['--type', 'cyclonedx']);
   assert.equal(r.code, 12);
-  assert.match(r.stderr, /attestation 0 \(layer sha256:[0-9a-f]+\): attestation layer is not a JSON DSSE envelope/);
-  assert.match(r.stderr, /attestation 1 \(layer sha256:[0-9a-f]+\): unknown layer media type text\/plain/);
+  assert.match(r.stderr, /\.att layer 0 \(sha256:[0-9a-f]+\): attestation layer is not a JSON DSSE envelope/);
+  assert.match(r.stderr, /\.att layer 1 \(sha256:[0-9a-f]+\): unknown layer media type text\/plain/);
 });
 
 test('policy: pass, violation (14) naming the rule, missing type (14), bad policy (3)', async () => {

@@ -28,9 +28,13 @@ test('sign a layout image by tag, then verify it (cosign output shape, exit code
 
   const ok = await runCli(['verify', '--key', k1.pub, '--insecure-ignore-tlog', `oci:${layout}:v1`]);
   assert.equal(ok.code, 0, ok.stderr);
+  const sigTag = `${digest.replace(':', '-')}.sig`;
+  const layer = (await readAttachments(repo, digest, 'signature')).layers[0]!.descriptor.digest;
+  // cosign's element, plus where the signature was found
   assert.equal(
     ok.stdout,
-    `[{"critical":{"identity":{"docker-reference":"oci:${layout}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null}]\n`,
+    `[{"critical":{"identity":{"docker-reference":"oci:${layout}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null,` +
+      `"source":{"kind":"tag","repository":"oci:${layout}","tag":"${sigTag}","layer":0,"digest":"${layer}"}}]\n`,
   );
   assert.match(ok.stderr, /The following checks were performed on each of these signatures:/);
 

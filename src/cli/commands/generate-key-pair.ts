@@ -5,6 +5,7 @@ import { runCommand } from '../run-command.ts';
 interface GenerateKeyPairArgs extends GlobalArgs {
   'output-key-prefix': string;
   yes?: boolean;
+  kms?: string;
 }
 
 /** The password provider of the key commands: COSIGN_PASSWORD, else a no-echo TTY prompt, else stdin. */
@@ -13,6 +14,24 @@ export function cliPasswordProvider(env: Record<string, string | undefined>, con
     const { readPassword, terminalPasswordSource } = await import('../../sign/password.ts');
     const source = terminalPasswordSource({ env, stdin: process.stdin, stderr: process.stderr });
     return readPassword(source, { confirm });
+  };
+}
+
+/**
+ * How the key commands load `--key` (kms/load-key.ts): the environment, the key-file password (as above), and a
+ * no-echo PIN prompt for PKCS#11 tokens when stdin is a terminal.
+ */
+export function cliKeyOptions(env: Record<string, string | undefined>) {
+  return {
+    env,
+    password: cliPasswordProvider(env, false),
+    askPin: async (question: string) => {
+      const { terminalPasswordSource } = await import('../../sign/password.ts');
+      const { OcisignError } = await import('../../core/errors.ts');
+      const source = terminalPasswordSource({ env, stdin: process.stdin, stderr: process.stderr });
+      if (!source.isInteractive()) throw new OcisignError('BAD_INPUT', `${question.replace(/: $/, '')}: no terminal to ask on; set pin-value in the URI or COSIGN_PKCS11_PIN`);
+      return source.prompt(question);
+    },
   };
 }
 
@@ -30,9 +49,15 @@ export const generateKeyPairCommand: CommandModule<GlobalArgs, GenerateKeyPairAr
   builder: (y) =>
     y
       .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'write <prefix>.key and <prefix>.pub' })
-      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'overwrite existing key files' }),
+      .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'overwrite existing key files' })
+      .option('kms', { type: 'string', describe: 'create the key in AWS KMS instead (awskms://[ENDPOINT]/alias/NAME; reused if it exists) and write only <prefix>.pub' }),
   handler: (argv) =>
     runCommand(argv, async (ctx, args) => {
+      if (args.kms !== undefined) {
+        const { generateKmsKeyPair } = await import('../../ops/keys.ts');
+        const made = await generateKmsKeyPair({ kms: args.kms, outputKeyPrefix: args['output-key-prefix'], overwrite: args.yes === true, env: ctx.env });
+        return { text: `Public key written to ${made.publicKeyPath}`, json: { publicKey: made.publicKeyPath, keyType: made.key.algorithm, created: made.created } };
+      }
       const { generateKeyPair } = await import('../../ops/keys.ts');
       const files = await generateKeyPair({
         outputKeyPrefix: args['output-key-prefix'],

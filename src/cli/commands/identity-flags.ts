@@ -34,8 +34,8 @@ export function identityFlagOptions<T>(y: Argv<T>) {
 export interface TrustNeeds {
   /** No public key is trusted (no --key, no policy keys): identities (flags or policy) are all there is. */
   keyless: boolean;
-  /** Identities and trusted root of a policy file, if any. */
-  policy?: { identities: readonly unknown[]; trustedRoot?: string };
+  /** Identities and trusted root of a policy file, if any (and its per-image rules, which bring their own trust). */
+  policy?: { identities: readonly unknown[]; trustedRoot?: string; images?: readonly { keys?: readonly unknown[]; identities?: readonly unknown[] }[] };
 }
 
 /**
@@ -44,7 +44,7 @@ export interface TrustNeeds {
  * without a key and without a policy identity, they are required.
  */
 export async function verificationTrust(ctx: CliContext, args: IdentityArgs, needs: TrustNeeds) {
-  const { trustedRootProvider, defaultTufCachePath } = await import('../../keyless/trust.ts');
+  const { trustedRootProvider, defaultTufCachePath } = await import('../../sigstore/trust-source.ts');
   const { homedir } = await import('node:os');
   const file = args['trusted-root'] ?? needs.policy?.trustedRoot;
   const trustedRoot = trustedRootProvider({
@@ -54,14 +54,15 @@ export async function verificationTrust(ctx: CliContext, args: IdentityArgs, nee
   const ignoreSct = args['insecure-ignore-sct'] === true;
   const hasIdentity = args['certificate-identity'] !== undefined || args['certificate-identity-regexp'] !== undefined;
   const hasIssuer = args['certificate-oidc-issuer'] !== undefined || args['certificate-oidc-issuer-regexp'] !== undefined;
-  const policyIdentities = needs.policy?.identities.length ?? 0;
+  const ruleTrust = needs.policy?.images?.reduce((n, r) => n + (r.keys?.length ?? 0) + (r.identities?.length ?? 0), 0) ?? 0;
+  const policyIdentities = (needs.policy?.identities.length ?? 0) + ruleTrust;
   // as cosign: with a public key the identity flags play no part
   if (!needs.keyless || (!hasIdentity && !hasIssuer && policyIdentities > 0)) return { trustedRoot, ignoreSct, identities: [] };
   if (!hasIdentity || !hasIssuer) {
     const { OcisignError } = await import('../../core/errors.ts');
     throw new OcisignError('USAGE', 'verifying without --key needs --certificate-identity or --certificate-identity-regexp, and --certificate-oidc-issuer or --certificate-oidc-issuer-regexp');
   }
-  const { compileIdentityPolicy } = await import('../../sigstore/identity.ts');
+  const { compileIdentityPolicy } = await import('../../verify/identity.ts');
   const identity = compileIdentityPolicy({
     subject: args['certificate-identity'],
     subjectRegExp: args['certificate-identity-regexp'],

@@ -19,6 +19,7 @@ import { attestCommand } from './attest.ts';
 import { verifyAttestationCommand } from './verify-attestation.ts';
 import { releaseCommand } from './release.ts';
 import { sbomCommand } from './sbom.ts';
+import { manifestCommand } from './manifest.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -37,4 +38,5 @@ export const commands: CommandModule<any, any>[] = [
   attestCommand,
   verifyAttestationCommand,
   releaseCommand,
+  manifestCommand,
 ];

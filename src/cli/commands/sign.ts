@@ -2,9 +2,9 @@ import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import { processIo, type CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
-import { cliPasswordProvider } from './generate-key-pair.ts';
+import { cliKeyOptions } from './generate-key-pair.ts';
 import { targetRepository } from './triangulate.ts';
-import type { KeySigner } from '../../sign/key-signer.ts';
+import type { Signer } from '../../sign/signer.ts';
 
 /** The signing flags sign, attest and release share (keyless when there is no --key); see signingFlagOptions. */
 export interface SigningArgs extends GlobalArgs {
@@ -24,7 +24,7 @@ export interface SigningArgs extends GlobalArgs {
 /** The yargs options of SigningArgs. */
 export function signingFlagOptions<T>(y: import('yargs').Argv<T>) {
   return y
-    .option('key', { type: 'string', describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin); without it: keyless signing' })
+    .option('key', { type: 'string', describe: 'cosign private key file (password from $COSIGN_PASSWORD, a prompt, or stdin), awskms://… or pkcs11:… URI; without it: keyless signing' })
     .option('identity-token', { type: 'string', describe: 'keyless: the OIDC token, or a file holding it (else $SIGSTORE_ID_TOKEN, GitHub Actions, /var/run/sigstore/cosign/oidc-token)' })
     .option('fulcio-url', { type: 'string', default: 'https://fulcio.sigstore.dev', describe: 'keyless: the Fulcio certificate authority' })
     .option('rekor-url', { type: 'string', default: 'https://rekor.sigstore.dev', describe: 'the Rekor transparency log' })
@@ -129,14 +129,13 @@ export async function signingSetup(ctx: CliContext, args: SigningFlags, tlogUplo
  * overlaps with loading the HTTP client and talking to the registry instead of queueing behind them.
  */
 export async function startSigningSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean) {
-  const keySigner = args.key === undefined ? undefined : await startKeySigner(args.key, ctx.env);
-  keySigner?.signer.catch(() => undefined); // awaited in setup
+  const keySigner = args.key === undefined ? undefined : await (await import('../../kms/load-key.ts')).startSigner(args.key, cliKeyOptions(ctx.env));
   const setup = finishSigningSetup(ctx, args, tlogUpload, keySigner?.signer);
   setup.catch(() => undefined); // the caller awaits it
   return { setup };
 }
 
-async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean, keySigner: Promise<KeySigner> | undefined) {
+async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUpload: boolean, keySigner: Promise<Signer> | undefined) {
   const dispatcher = (await ctx.clientOptions()).dispatcher;
   const { OcisignError } = await import('../../core/errors.ts');
   if (!dispatcher) throw new OcisignError('INTERNAL', 'signing: no http dispatcher');
@@ -176,22 +175,6 @@ async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUploa
     ...(envelopeWitness ? { envelopeWitness } : {}),
     ...(bundleWitness ? { bundleWitness } : {}),
   };
-}
-
-/**
- * Read a cosign private key file and start decrypting it (password from the environment, a prompt or stdin).
- * Resolves once scrypt runs; `signer` is the decrypted key (wrapped: a returned promise would be awaited here).
- */
-async function startKeySigner(file: string, env: Record<string, string | undefined>): Promise<{ signer: Promise<KeySigner> }> {
-  const [{ readFile }, { KeySigner }, errors] = await Promise.all([
-    import('node:fs/promises'),
-    import('../../sign/key-signer.ts'),
-    import('../../core/errors.ts'),
-  ]);
-  const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new errors.OcisignError('BAD_INPUT', `reading key ${file}: ${errors.describeError(err)}`, { cause: err });
-  });
-  return { signer: KeySigner.fromEncryptedPem(pem, await cliPasswordProvider(env, false)(), file) };
 }
 
 /** cosign's "Are you sure you would like to continue? [y/N]", only when stdin and stderr are terminals. */

@@ -15,19 +15,10 @@ interface VerifyAttestationArgs extends GlobalArgs, IdentityArgs {
   repository?: string;
 }
 
-/** Public keys from repeatable --key flags. */
-export async function loadVerifiers(keys: string | string[] | undefined) {
-  const { readFile } = await import('node:fs/promises');
-  const { KeyVerifier } = await import('../../sign/key-signer.ts');
-  const { OcisignError, describeError } = await import('../../core/errors.ts');
-  const out = [];
-  for (const file of ([] as string[]).concat(keys ?? [])) {
-    const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-      throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
-    });
-    out.push(KeyVerifier.fromPem(pem, file));
-  }
-  return out;
+/** Verifiers for repeatable --key flags: public key files, awskms://… or pkcs11:… keys (kms/load-key.ts). */
+export async function loadVerifiers(keys: string | string[] | undefined, env: Record<string, string | undefined> = process.env) {
+  const { loadVerifiers: load } = await import('../../kms/load-key.ts');
+  return load(keys, { env });
 }
 
 export const verifyAttestationCommand: CommandModule<GlobalArgs, VerifyAttestationArgs> = {
@@ -36,7 +27,7 @@ export const verifyAttestationCommand: CommandModule<GlobalArgs, VerifyAttestati
   builder: (y) =>
     identityFlagOptions(y)
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', describe: 'public key file (repeatable; with --policy, adds to its keys); without it: keyless' })
+      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeatable; with --policy, adds to its keys); without it: keyless' })
       .option('type', { type: 'string', describe: 'predicate type: a cosign name or URI (default: custom, as cosign; none with --policy)' })
       .option('policy', { type: 'string', describe: 'policy file (YAML or JSON): trusted keys and identities, required attestation types, CEL conditions' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept attestations without a verified transparency log entry' })
@@ -46,7 +37,8 @@ export const verifyAttestationCommand: CommandModule<GlobalArgs, VerifyAttestati
       const { verifyAttestationsOf } = await import('../../ops/verify-attestation.ts');
       const { OcisignError } = await import('../../core/errors.ts');
       const loaded = args.policy ? await (await import('../../ops/policy.ts')).loadPolicyWithKeys(args.policy) : undefined;
-      const verifiers = [...(loaded?.verifiers ?? []), ...(await loadVerifiers(args.key))];
+      if (loaded?.policy.images) throw new OcisignError('USAGE', `verify-attestation --policy reads only a policy's top level, and ${args.policy} has per-image rules (images:): use verify --policy or manifest verify --policy`);
+      const verifiers = [...(loaded?.verifiers ?? []), ...(await loadVerifiers(args.key, ctx.env))];
       const trust = await verificationTrust(ctx, args, { keyless: verifiers.length === 0, ...(loaded ? { policy: loaded.policy } : {}) });
       const identities = [...(loaded?.policy.identities ?? []), ...trust.identities];
       if (verifiers.length === 0 && identities.length === 0) throw new OcisignError('USAGE', 'verifying attestations: pass --key or --certificate-identity (or a --policy with keys or identities)');

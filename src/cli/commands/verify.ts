@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts';
+import type { Origin } from '../../verify/evidence.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
@@ -24,7 +25,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   builder: (y) =>
     identityFlagOptions(y)
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', describe: 'public key file (repeat: any one key verifying is enough); without it: keyless' })
+      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
       .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
       .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
       .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
@@ -36,16 +37,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
       if (args.policy !== undefined) return verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
       const { verifyImages } = await import('../../ops/verify.ts');
-      const { KeyVerifier } = await import('../../sign/key-signer.ts');
-      const { readFile } = await import('node:fs/promises');
-      const { OcisignError, describeError } = await import('../../core/errors.ts');
-      const verifiers = [];
-      for (const file of ([] as string[]).concat(args.key ?? [])) {
-        const pem = await readFile(file, 'utf8').catch((err: unknown) => {
-          throw new OcisignError('BAD_INPUT', `reading key ${file}: ${describeError(err)}`, { cause: err });
-        });
-        verifiers.push(KeyVerifier.fromPem(pem, file));
-      }
+      const verifiers = await (await import('../../kms/load-key.ts')).loadVerifiers(args.key, { env: ctx.env });
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
       const targets = [];
@@ -71,7 +63,7 @@ async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: str
   const { attachTarget } = await import('./attach.ts');
   const { OcisignError } = await import('../../core/errors.ts');
   const { policy, verifiers } = await loadPolicyWithKeys(args.policy);
-  const extra = await loadVerifiers(args.key);
+  const extra = await loadVerifiers(args.key, ctx.env);
   const trust = await verificationTrust(ctx, args, { keyless: verifiers.length + extra.length === 0, policy });
   const io = ioOf(args);
   const failures: InstanceType<typeof OcisignError>[] = [];
@@ -107,11 +99,23 @@ async function printOutcomes(outcomes: Outcomes, io: CliIo, output: 'text' | 'js
     io.stderr('  - The cosign claims were validated');
     if (!ignoreTlog) io.stderr('  - Existence of the claims in the transparency log was verified offline');
     io.stderr(keyless ? '  - The code-signing certificate was verified using trusted certificate authority certificates' : '  - The signatures were verified against the specified public key');
-    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => formatClaimsLikeCosign(withSigner(v))).join(',')}]\n`);
+    if (output === 'json') io.stdout(`[${o.image.verified.map((v) => withSource(formatClaimsLikeCosign(withSigner(v)), v.source)).join(',')}]\n`);
     else for (const v of o.image.verified) io.stdout(`${new TextDecoder().decode(v.payload)}\n`);
   }
   const { throwCombinedFailures } = await import('../combine-failures.ts');
   throwCombinedFailures(outcomes.flatMap((o) => (o.ok ? [] : [o.error])), outcomes.length, io, 'verification');
+}
+
+/**
+ * cosign's element, plus where the signature was found: `"source":{"kind":"tag","tag":…,"layer":…,"digest":…}` or
+ * `{"kind":"referrer","digest":…,"via":"referrers-api"|"fallback-tag"|"layout"}` (cosign readers ignore it).
+ */
+function withSource(cosignJson: string, source: Origin): string {
+  const s =
+    source.kind === 'tag' ? { kind: 'tag', repository: source.repository, tag: source.tag, layer: source.layer, digest: source.layerDigest }
+    : source.kind === 'referrer' ? { kind: 'referrer', repository: source.repository, digest: source.manifestDigest, via: source.via }
+    : { kind: 'input', name: source.name };
+  return `${cosignJson.slice(0, -1)},"source":${JSON.stringify(s)}}`;
 }
 
 /** cosign adds the certificate's Subject and Issuer to `optional` in its json output. */

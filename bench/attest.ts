@@ -34,7 +34,7 @@ function withPassword(line: CommandLine, key: KeyPair): CommandLine {
 async function attestRow(ctx: Interop, suite: ReturnType<typeof interopSuite>, key: KeyPair, bom: string, options: BenchOptions): Promise<BenchRow> {
   const image = await suite.push(ctx, 'bench-attest');
   const before = () => deleteAtt(ctx, image);
-  const ours = withPassword(await ocisignCommand(['attest', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, image.ref]), key);
+  const ours = withPassword(await ocisignCommand(['attest', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, image.ref]), key);
   const peer = withPassword(await cosignCommand(['attest', '--key', key.key, '--tlog-upload=false', '--yes', '--type', 'cyclonedx', '--predicate', bom, ...ctx.cosignFlags, image.ref]), key);
   return compare('attest a 20 MB CycloneDX SBOM', { name: 'ocisign attest', ...ours, before }, { name: 'cosign attest', ...peer, before }, options, 1.0);
 }
@@ -50,7 +50,7 @@ async function verifyRow(ctx: Interop, suite: ReturnType<typeof interopSuite>, k
 
 async function releaseRow(ctx: Interop, suite: ReturnType<typeof interopSuite>, key: KeyPair, options: BenchOptions): Promise<BenchRow> {
   const image = await suite.push(ctx, 'bench-release');
-  const ours = withPassword(await ocisignCommand(['release', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
+  const ours = withPassword(await ocisignCommand(['release', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
   const row = await compare('ocisign release (SBOM → sign → attest) of the sample image', { name: 'ocisign release', ...ours }, undefined, options);
   return { ...row, note: 'no cosign equivalent (cosign has no SBOM generator); each run appends one signature (dedupe) and one attestation' };
 }

@@ -17,7 +17,7 @@ export const bench: BenchFunction = (options: BenchOptions): Promise<BenchRow[]>
   withKeylessImage(TITLE, 'keyless-att', { rekorDsse: 'canonical' }, async ({ mock, dir, ref, keylessFlags, cosignEnv }) => {
     const bom = join(dir, 'bom.json');
     await writeFile(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'a' }] }));
-    const attested = await runCli(['attest', '--allow-http-registry', ...keylessFlags, '--type', 'cyclonedx', '--predicate', bom, ref]);
+    const attested = await runCli(['attest', '--new-bundle-format=false', '--allow-http-registry', ...keylessFlags, '--type', 'cyclonedx', '--predicate', bom, ref]);
     if (attested.code !== 0) throw new Error(`ocisign keyless attest for the bench failed: ${attested.stderr}`);
     const identity = ['--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER];
     const ours = await ocisignCommand(['verify-attestation', '--allow-http-registry', '--trusted-root', mock.trustedRootPath, '--type', 'cyclonedx', ...identity, ref]);

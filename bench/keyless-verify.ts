@@ -13,7 +13,7 @@ const TITLE = 'verify one keyless signature offline (--trusted-root)';
 
 export const bench: BenchFunction = (options: BenchOptions): Promise<BenchRow[]> =>
   withKeylessImage(TITLE, 'keyless', {}, async ({ mock, ref, keylessFlags, cosignEnv }) => {
-    const signed = await runCli(['sign', '--allow-http-registry', ...keylessFlags, ref]);
+    const signed = await runCli(['sign', '--new-bundle-format=false', '--allow-http-registry', ...keylessFlags, ref]);
     if (signed.code !== 0) throw new Error(`ocisign keyless sign for the bench failed: ${signed.stderr}`);
     const args = ['verify', '--allow-http-registry', '--trusted-root', mock.trustedRootPath, '--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER, ref];
     const ours = await ocisignCommand(args);

@@ -25,7 +25,7 @@ function withPassword(line: CommandLine, key: KeyPair): CommandLine {
 async function signRow(ctx: Interop, suite: Suite, key: KeyPair, options: BenchOptions): Promise<BenchRow> {
   const image = await suite.push(ctx, 'bench-sign');
   const before = () => deleteSig(ctx, image);
-  const ours = withPassword(await ocisignCommand(['sign', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
+  const ours = withPassword(await ocisignCommand(['sign', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
   const peer = withPassword(await cosignCommand(['sign', '--key', key.key, '--tlog-upload=false', '--yes', ...ctx.cosignFlags, image.ref]), key);
   return compare('sign one image', { name: 'ocisign sign', ...ours, before }, { name: 'cosign sign', ...peer, before }, options, 1.0);
 }

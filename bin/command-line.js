@@ -2,7 +2,7 @@
 // Plain JavaScript that any Node parses, so an old Node gets a clear message instead of a syntax or import error.
 
 /** Global options that take a value (kept equal to src/cli/global-options.ts by test/cli/shim.test.ts). */
-export const GLOBAL_VALUE_OPTIONS = ['-o', '--output', '--registry-username', '--registry-password', '--registry-cacert'];
+export const GLOBAL_VALUE_OPTIONS = ['-o', '--output', '--registry-username', '--registry-password', '--registry-cacert', '--timeout', '--request-timeout'];
 
 /** The command: the first argument that is neither an option nor the value of a global option. */
 export function commandOf(args) {

@@ -44,7 +44,8 @@ ocisign('copy', src, dst);
 ocisign('generate-key-pair', '--output-key-prefix', at('cosign'));
 // SBOM of the amd64 image, strictly validated CycloneDX 1.6.
 ocisign('sbom', dst, '--platform', 'linux/amd64', '--deterministic', '--output-file', at('sbom.cdx.json'));
-// Sign the index and every child (--tlog-upload=false: no Rekor here), then attest the SBOM.
+// Sign the index and every child (--tlog-upload=false: no Rekor here), then attest the SBOM. Each is stored as
+// cosign 3 stores it: a Sigstore bundle in an OCI referrer (listed in the layout's index.json, as oras does).
 ocisign('sign', '--key', at('cosign.key'), '--tlog-upload=false', '--recursive', dst);
 ocisign('attest', '--key', at('cosign.key'), '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', at('sbom.cdx.json'), dst);
 // What a deploy gate checks.

@@ -91,3 +91,18 @@ export {
 } from './ops/manifest-verify.ts';
 export { DEFAULT_MANIFEST_LIMITS } from './manifests/inputs.ts';
 export { loadPolicyWithKeys, type PolicyVerifyOptions } from './ops/policy.ts';
+
+// OCI 1.1 referrers (storage: referrers API, sha256-<hex> fallback index, layouts)
+export { referrersTag } from './oci/referrers/referrers-tag.ts';
+export { buildArtifactManifest, pushArtifact, EMPTY_CONFIG, type ArtifactSpec, type ArtifactLayer } from './oci/referrers/artifact-manifest.ts';
+export type { ReferrersListing, ReferrersVia, ListReferrersOptions, PushReferrerResult, PushReferrerOptions } from './oci/repository.ts';
+
+// signing, attesting, SBOMs, releases: the one-call API (and the ops underneath)
+export { sign, attest, sbom, release, loadKeySigner, type KeyOptions, type CommonOptions, type LibrarySignOptions, type LibraryAttestOptions } from './ops/library.ts';
+export { signImages, type SignOptions, type SignTarget, type SignResult, type SignedManifest } from './ops/sign.ts';
+export { attestImages, type AttestOptions, type AttestResult, type AttestedManifest, type ImageTarget } from './ops/attest.ts';
+export { releaseImage, type ReleaseOptions, type ReleaseResult } from './ops/release.ts';
+export type { SignatureFormat, StoredBundle } from './ops/bundle-store.ts';
+export type { GeneratedSbom } from './ops/sbom.ts';
+export type { SbomFormat } from './sbom/output/index.ts';
+export { BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE } from './bundle/media-types.ts';

@@ -48,6 +48,12 @@ export function dsseProposal(envelope: Uint8Array, verifierPem: string): object 
  */
 export async function createRekorEntry(target: RekorTarget, proposal: object): Promise<RekorBundle> {
   const what = `uploading to the transparency log ${target.rekorUrl}`;
+  return bundleFromEntries(await postRekorEntry(target, proposal), what);
+}
+
+/** createRekorEntry's answer as Rekor sent it: `{ "<uuid>": { body, integratedTime, logID, logIndex, verification } }`. */
+export async function postRekorEntry(target: RekorTarget, proposal: object): Promise<unknown> {
+  const what = `uploading to the transparency log ${target.rekorUrl}`;
   const res = await callService({
     method: 'POST',
     url: joinUrl(target.rekorUrl, ENTRIES_PATH),
@@ -57,7 +63,7 @@ export async function createRekorEntry(target: RekorTarget, proposal: object): P
     body: JSON.stringify(proposal),
     accept: (s) => s === 201 || s === 200 || s === 409,
   });
-  if (res.status !== 409) return bundleFromEntries(parseJson(res.bytes, what), what);
+  if (res.status !== 409) return parseJson(res.bytes, what);
   const location = header(res.headers, 'location');
   if (!location) throw new OcisignError('IO', `${what}: http 409 without a Location of the existing entry`);
   const existing = await callService({
@@ -67,11 +73,11 @@ export async function createRekorEntry(target: RekorTarget, proposal: object): P
     dispatcher: target.dispatcher,
     headers: { accept: 'application/json' },
   });
-  return bundleFromEntries(parseJson(existing.bytes, what), what);
+  return parseJson(existing.bytes, what);
 }
 
 /** `{ "<uuid>": { body, integratedTime, logID, logIndex, verification: { signedEntryTimestamp } } }` → bundle. */
-function bundleFromEntries(json: unknown, what: string): RekorBundle {
+export function bundleFromEntries(json: unknown, what: string): RekorBundle {
   const entries = json && typeof json === 'object' ? Object.values(json as Record<string, unknown>) : [];
   if (entries.length !== 1) throw new OcisignError('IO', `${what}: expected one log entry in the answer, got ${entries.length}`);
   const e = entries[0] as { body?: unknown; integratedTime?: unknown; logIndex?: unknown; logID?: unknown; verification?: { signedEntryTimestamp?: unknown } };

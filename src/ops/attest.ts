@@ -20,7 +20,9 @@ import { isDigest } from '../oci/digest.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Signer } from '../sign/signer.ts';
 import { TLOG_UNSUPPORTED } from './sign.ts';
-import { collectDigests, resolveTarget } from './resolve-target.ts';
+import type { BundleWitness, VerificationMaterial } from '../bundle/dsse-bundle.ts';
+import { prepareBundle, resolveSubject, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
+import { collectDigests } from './resolve-target.ts';
 
 export { resolveTarget } from './resolve-target.ts';
 
@@ -37,6 +39,12 @@ export interface ImageTarget {
 
 export interface AttestOptions {
   signer: Signer;
+  /** `bundle` (cosign 3's default: a Sigstore bundle in an OCI referrer), `legacy` (cosign 2's `.att`), or `both`. */
+  format?: SignatureFormat;
+  /** Bundles: the Rekor dsse entry / TSA timestamp (required with tlogUpload when writing bundles). */
+  bundleWitness?: BundleWitness;
+  /** Bundles, keyless: the Fulcio certificate (default: the signer's public key, as a hint). */
+  material?: VerificationMaterial;
   /** The `--predicate` file's bytes (see readPredicateFile) and its name for messages. */
   predicate: { bytes: Uint8Array; source: string };
   /** cosign `--type` name or a URI; default `custom`. */
@@ -62,6 +70,7 @@ export interface AttestOptions {
 }
 
 export interface AttestedManifest {
+  format: 'legacy';
   digest: string;
   /** `<repo>:sha256-<hex>.att` */
   attestationTag: string;
@@ -70,40 +79,61 @@ export interface AttestedManifest {
   layerCount: number;
 }
 
-/** An envelope signed and witnessed, not yet stored. */
-export interface PreparedAttestation {
+/** What one attestation stored: a `.att` layer (legacy) or a bundle referrer. */
+export type AttestResult = AttestedManifest | StoredBundle;
+
+/** An attestation signed and witnessed, not yet stored: a `.att` layer, or a bundle. */
+export type PreparedAttestation = PreparedLegacyAttestation | { kind: 'bundle'; prepared: PreparedBundle };
+
+export interface PreparedLegacyAttestation {
+  kind: 'legacy';
   target: ImageTarget;
   digest: string;
   predicateType: string;
   layer: { payload: Uint8Array; mediaType: string; annotations: Record<string, string> };
 }
 
-export async function attestImage(target: ImageTarget, options: AttestOptions): Promise<AttestedManifest[]> {
+export async function attestImage(target: ImageTarget, options: AttestOptions): Promise<AttestResult[]> {
   return attestImages([target], options);
 }
 
 /** Attest many images: every envelope is signed and logged first, then stored (nothing written on a failure). */
-export async function attestImages(targets: readonly ImageTarget[], options: AttestOptions): Promise<AttestedManifest[]> {
+export async function attestImages(targets: readonly ImageTarget[], options: AttestOptions): Promise<AttestResult[]> {
   return storeAttestations(await prepareAttestations(targets, options), options);
 }
 
 /** Build, sign and witness the statement of each image (and each child with `recursive`); nothing is written. */
 export async function prepareAttestations(targets: readonly ImageTarget[], options: AttestOptions): Promise<PreparedAttestation[]> {
-  if (options.tlogUpload && !options.witness) throw new OcisignError('USAGE', `attesting ${targets.map((t) => t.name).join(', ')}: ${TLOG_UNSUPPORTED}`);
+  if (options.tlogUpload && ((writesLegacy(options.format) && !options.witness) || (writesBundle(options.format) && !options.bundleWitness))) {
+    throw new OcisignError('USAGE', `attesting ${targets.map((t) => t.name).join(', ')}: ${TLOG_UNSUPPORTED}`);
+  }
   const type = resolvePredicateType(options.type ?? 'custom');
   const predicateJson = buildPredicateJson({ ...options.predicate, type, now: options.now ?? new Date() });
   const out: PreparedAttestation[] = [];
   for (const target of targets) {
-    const root = await resolveTarget(target);
+    const root = await resolveSubject(target);
     if (!isDigest(target.ref)) options.logger?.warn(`image reference ${target.name} uses a tag, not a digest; attesting ${root.digest}`);
     const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
-    out.push(...(await mapLimit(digests, 4, (digest) => prepareDigest(target, digest, type.uri, predicateJson, options))));
+    const perDigest = await mapLimit(digests, 4, async (digest) => {
+      const statement = buildStatement({ version: options.statementVersion ?? 'v1', predicateType: type.uri, predicateJson, subjectName: target.dockerReference, digest });
+      const prepared: PreparedAttestation[] = [];
+      if (writesBundle(options.format)) {
+        const subject = digest === root.digest ? root : await subjectDescriptor(target.image, digest, target.name);
+        const bundle = await prepareBundle(
+          { repo: target.attachments ?? target.image, name: target.name, subject, statement, predicateType: type.uri },
+          { signer: options.signer, ...(options.material ? { material: options.material } : {}), ...(options.bundleWitness ? { bundleWitness: options.bundleWitness } : {}) },
+        );
+        prepared.push({ kind: 'bundle', prepared: bundle });
+      }
+      if (writesLegacy(options.format)) prepared.push(await prepareDigest(target, digest, type.uri, statement, options));
+      return prepared;
+    });
+    out.push(...perDigest.flat());
   }
   return out;
 }
 
-async function prepareDigest(target: ImageTarget, digest: string, predicateType: string, predicateJson: string, options: AttestOptions): Promise<PreparedAttestation> {
-  const statement = buildStatement({ version: options.statementVersion ?? 'v1', predicateType, predicateJson, subjectName: target.dockerReference, digest });
+async function prepareDigest(target: ImageTarget, digest: string, predicateType: string, statement: Uint8Array, options: AttestOptions): Promise<PreparedLegacyAttestation> {
   const { envelope, signature } = await signStatementWith(options.signer, statement);
   let witnessed: Record<string, string> = {};
   if (options.witness) {
@@ -114,15 +144,17 @@ async function prepareDigest(target: ImageTarget, digest: string, predicateType:
     }
   }
   const annotations = { [CosignAnnotation.Signature]: '', ...options.layerAnnotations, ...witnessed, [CosignAnnotation.PredicateType]: predicateType };
-  return { target, digest, predicateType, layer: { payload: envelope, mediaType: CosignMediaType.DsseEnvelope, annotations } };
+  return { kind: 'legacy', target, digest, predicateType, layer: { payload: envelope, mediaType: CosignMediaType.DsseEnvelope, annotations } };
 }
 
 /** Append each prepared envelope to its `.att` (the read-back merge keeps concurrent writers' layers). */
-export function storeAttestations(prepared: readonly PreparedAttestation[], options: Pick<AttestOptions, 'limits' | 'logger' | 'settle'>): Promise<AttestedManifest[]> {
-  return mapLimit(prepared, 4, async ({ target, digest, predicateType, layer }) => {
+export function storeAttestations(prepared: readonly PreparedAttestation[], options: Pick<AttestOptions, 'limits' | 'logger' | 'settle' | 'now'>): Promise<AttestResult[]> {
+  return mapLimit<PreparedAttestation, AttestResult>(prepared, 4, async (p) => {
+    if (p.kind === 'bundle') return storeBundle(p.prepared, options.now, { settle: options.settle });
+    const { target, digest, predicateType, layer } = p;
     const repo = target.attachments ?? target.image;
     const r = await appendAttachment(repo, digest, layer, { kind: 'attestation', limits: options.limits, logger: options.logger, settle: options.settle });
-    return { digest, attestationTag: `${repo.displayName}:${r.tag}`, predicateType, layerDigest: r.layerDigest, layerCount: r.layerCount };
+    return { format: 'legacy', digest, attestationTag: `${repo.displayName}:${r.tag}`, predicateType, layerDigest: r.layerDigest, layerCount: r.layerCount };
   });
 }
 

@@ -1,20 +1,23 @@
 /**
  * copy SRC DST between any two repositories (registry or layout), keeping every digest: blobs first, children
- * before their index, the root last, then the `.sig`/`.att`/`.sbom` of the root and of every child. Blobs
- * already in the destination are skipped; on one registry, blobs are mounted across repositories.
+ * before their index, the root last, then the `.sig`/`.att`/`.sbom` of the root and of every child, and their
+ * OCI 1.1 referrers (bundles, and referrers of those: a signature on an attestation), each pushed in the
+ * destination's own form (its referrers API, its `sha256-<hex>` index, or a layout's index.json). Blobs already
+ * in the destination are skipped; on one registry, blobs are mounted across repositories.
  */
 import { OcisignError } from '../core/errors.ts';
 import { attachmentTag, type AttachmentKind } from '../cosign/tags.ts';
 import { silentLogger, type Logger } from '../oci/client-options.ts';
-import { blobStream, fetchManifest, findManifest, type FetchedManifest } from '../oci/image-walk.ts';
+import { blobStream, describeRef, fetchManifest, findManifest, type FetchedManifest } from '../oci/image-walk.ts';
+import { readReferrerManifest } from '../oci/referrers/referrer-descriptor.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { formatReference, type Reference } from '../oci/reference.ts';
-import type { Repository } from '../oci/repository.ts';
+import type { ReferrersVia, Repository } from '../oci/repository.ts';
 
 export interface CopyOptions {
   /** Most blob transfers in flight. */
   concurrency?: number;
-  /** Copy the `.sig`/`.att`/`.sbom` attachments too (default true). */
+  /** Copy the `.sig`/`.att`/`.sbom` attachments and the OCI 1.1 referrers too (default true). */
   attachments?: boolean;
   logger?: Logger;
 }
@@ -30,7 +33,12 @@ export interface CopyResult {
   blobsSkipped: number;
   /** Attachment tags copied, e.g. `sha256-<hex>.sig`. */
   attachments: string[];
+  /** Referrer manifests copied (digests), with how the destination lists them. */
+  referrers: Array<{ digest: string; subject: string; via: ReferrersVia }>;
 }
+
+/** How deep referrers of referrers are followed (a signature on an attestation is depth 2). */
+const MAX_REFERRER_DEPTH = 4;
 
 const KINDS: readonly AttachmentKind[] = ['signature', 'attestation', 'sbom'];
 
@@ -51,6 +59,7 @@ export async function copyImage(
   const dstKey = dstRef.tag ?? (dstRef.digest !== undefined ? digest : (srcRef.tag ?? 'latest'));
   await copier.putManifest(dstKey, root);
   const attachments = options.attachments === false ? [] : await copier.copyAttachments([digest, ...subjects]);
+  const referrers = options.attachments === false ? [] : await copier.copyReferrers([digest, ...subjects]);
   return {
     source: formatReference({ ...srcRef, digest }),
     destination: formatReference({ ...dstRef, tag: dstKey === digest ? undefined : dstKey, digest }),
@@ -60,6 +69,7 @@ export async function copyImage(
     blobsCopied: copier.blobsCopied,
     blobsSkipped: copier.blobsSkipped,
     attachments,
+    referrers,
   };
 }
 
@@ -113,6 +123,40 @@ class Copier {
       return tag;
     }));
     return copied.filter((t): t is string => t !== undefined);
+  }
+
+  /** For each subject, its referrers (and theirs, to MAX_REFERRER_DEPTH), pushed as the destination lists them. */
+  async copyReferrers(subjects: string[]): Promise<CopyResult['referrers']> {
+    const copied: CopyResult['referrers'] = [];
+    const seen = new Set<string>(subjects);
+    let level = subjects;
+    for (let depth = 1; depth <= MAX_REFERRER_DEPTH && level.length > 0; depth++) {
+      const next: string[] = [];
+      for (const subject of level) {
+        const listing = await this.src.listReferrers(subject);
+        for (const d of listing.descriptors) {
+          if (seen.has(d.digest)) continue;
+          seen.add(d.digest);
+          const referrer = await findManifest(this.src, d.digest);
+          if (!referrer) {
+            this.logger.warn(`${describeRef(this.src, d.digest)} is listed as a referrer of ${subject} but is not there: not copied`);
+            continue;
+          }
+          const named = readReferrerManifest(referrer.raw, describeRef(this.src, d.digest)).subject;
+          if (named?.digest !== subject) {
+            this.logger.warn(`${describeRef(this.src, d.digest)} is listed as a referrer of ${subject} but names ${named?.digest ?? 'no subject'}: not copied`);
+            continue;
+          }
+          await this.copyContent(referrer);
+          const pushed = await this.dst.pushReferrer(referrer.raw, named);
+          this.manifestCount++;
+          copied.push({ digest: d.digest, subject, via: pushed.via });
+          next.push(d.digest);
+        }
+      }
+      level = next;
+    }
+    return copied;
   }
 
   private async copyChild(d: Descriptor): Promise<void> {

@@ -11,12 +11,20 @@ import { sha256Digest } from '../oci/digest.ts';
 import type { Reference } from '../oci/reference.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
 import { attachSbom, type AttachedSbom } from './attach.ts';
-import { prepareAttestations, resolveTarget, storeAttestations, type AttestedManifest, type AttestOptions, type ImageTarget } from './attest.ts';
+import { prepareAttestations, resolveTarget, storeAttestations, type AttestResult, type AttestOptions, type ImageTarget } from './attest.ts';
+import type { SignatureFormat } from './bundle-store.ts';
+import type { BundleWitness, VerificationMaterial } from '../bundle/dsse-bundle.ts';
 import { generateSbom } from './sbom.ts';
-import { prepareSignatures, storeSignatures, TLOG_UNSUPPORTED, type SignedManifest, type SignOptions } from './sign.ts';
+import { prepareSignatures, storeSignatures, TLOG_UNSUPPORTED, type SignResult, type SignOptions } from './sign.ts';
 
 export interface ReleaseOptions {
   signer: Signer;
+  /** `bundle` (default, cosign 3), `legacy` (cosign 2's tags) or `both`, for the signature and the attestation. */
+  format?: SignatureFormat;
+  /** Bundles: Rekor dsse entry / TSA timestamp; required with `tlogUpload` when writing bundles. */
+  bundleWitness?: BundleWitness;
+  /** Bundles, keyless: the Fulcio certificate. */
+  material?: VerificationMaterial;
   verifier?: Verifier;
   /** Records the image signature (Rekor hashedrekord, TSA); required when `tlogUpload`. */
   witness?: SignOptions['witness'];
@@ -41,20 +49,33 @@ export interface ReleaseResult {
   image: string;
   digest: string;
   sbom: { mediaType: string; digest: string; size: number; platform?: string; describes?: string };
-  signatures: SignedManifest[];
-  attestations: AttestedManifest[];
+  signatures: SignResult[];
+  attestations: AttestResult[];
   sbomAttachment?: AttachedSbom;
 }
 
 export async function releaseImage(target: ImageTarget, options: ReleaseOptions): Promise<ReleaseResult> {
-  if (options.tlogUpload && (!options.witness || !options.envelopeWitness)) throw new OcisignError('USAGE', `releasing ${target.name}: ${TLOG_UNSUPPORTED}`);
+  const legacy = options.format === 'legacy' || options.format === 'both';
+  const bundle = options.format !== 'legacy';
+  if (options.tlogUpload && ((legacy && (!options.witness || !options.envelopeWitness)) || (bundle && !options.bundleWitness))) {
+    throw new OcisignError('USAGE', `releasing ${target.name}: ${TLOG_UNSUPPORTED}`);
+  }
   const { digest } = await resolveTarget(target);
   const pinned = { ...target, ref: digest };
   const sbom = await generateSbom(
     { kind: 'image', repository: target.image, ref: { ...options.reference, digest }, platform: options.platform },
     { format: 'cyclonedx-json', toolVersion: options.toolVersion, timestamp: options.now, deterministic: true },
   );
-  const common = { tlogUpload: options.tlogUpload, logger: options.logger, limits: options.limits, ...(options.layerAnnotations ? { layerAnnotations: options.layerAnnotations } : {}) };
+  const common = {
+    tlogUpload: options.tlogUpload,
+    logger: options.logger,
+    limits: options.limits,
+    format: options.format,
+    now: options.now,
+    ...(options.layerAnnotations ? { layerAnnotations: options.layerAnnotations } : {}),
+    ...(options.bundleWitness ? { bundleWitness: options.bundleWitness } : {}),
+    ...(options.material ? { material: options.material } : {}),
+  };
   const signOptions: SignOptions = { ...common, signer: options.signer, verifier: options.verifier, ...(options.witness ? { witness: options.witness } : {}) };
   const attestOptions: AttestOptions = {
     ...common,

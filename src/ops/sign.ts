@@ -3,13 +3,18 @@ import { isCosignDuplicate } from '../cosign/dedupe.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { CosignAnnotation, CosignMediaType } from '../cosign/media-types.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
+import { buildSignStatement } from '../bundle/sign-statement.ts';
+import { COSIGN_SIGN_PREDICATE_TYPE } from '../bundle/media-types.ts';
+import type { BundleWitness, VerificationMaterial } from '../bundle/dsse-bundle.ts';
+import { prepareBundle, resolveSubject, storeBundle, subjectDescriptor, writesBundle, writesLegacy, type PreparedBundle, type SignatureFormat, type StoredBundle } from './bundle-store.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import type { Logger } from '../oci/client-options.ts';
+import type { Descriptor } from '../oci/manifest.ts';
 import { isDigest } from '../oci/digest.ts';
 import type { Repository } from '../oci/repository.ts';
 import type { Signer, Verifier } from '../sign/signer.ts';
-import { collectDigests, resolveTarget } from './resolve-target.ts';
+import { collectDigests } from './resolve-target.ts';
 
 /** One image to sign. */
 export interface SignTarget {
@@ -26,6 +31,14 @@ export interface SignTarget {
 
 export interface SignOptions {
   signer: Signer;
+  /** `bundle` (cosign 3's default: a Sigstore bundle in an OCI referrer), `legacy` (cosign 2's `.sig`), or `both`. */
+  format?: SignatureFormat;
+  /** Bundles: the Rekor dsse entry / TSA timestamp (required with tlogUpload when writing bundles). */
+  bundleWitness?: BundleWitness;
+  /** Bundles, keyless: the Fulcio certificate (default: the signer's public key, as a hint). */
+  material?: VerificationMaterial;
+  /** Bundles: the referrer's `org.opencontainers.image.created` (SOURCE_DATE_EPOCH); default now. */
+  now?: Date;
   /** The signer's own verifier, for cosign's dedupe (re-signing with the same key is a no-op). */
   verifier?: Verifier;
   /** `-a k=v` (sorted into the payload's `optional`). */
@@ -51,6 +64,7 @@ export interface SignOptions {
 }
 
 export interface SignedManifest {
+  format: 'legacy';
   /** The signed manifest digest. */
   digest: string;
   /** `<repo>:sha256-<hex>.sig` */
@@ -63,8 +77,11 @@ export interface SignedManifest {
 
 export const TLOG_UNSUPPORTED = 'uploading to the transparency log needs a witness (a Rekor URL); pass --tlog-upload=false to sign without logging';
 
+/** What one signing stored: a `.sig` layer (legacy) or a bundle referrer. */
+export type SignResult = SignedManifest | StoredBundle;
+
 /** cosign's `sign` for one image (and its children with `recursive`). */
-export async function signImage(target: SignTarget, options: SignOptions): Promise<SignedManifest[]> {
+export async function signImage(target: SignTarget, options: SignOptions): Promise<SignResult[]> {
   requireWitness(options, `signing ${target.name}: `);
   return storeAll(await prepareTarget(target, options), options);
 }
@@ -73,7 +90,7 @@ export async function signImage(target: SignTarget, options: SignOptions): Promi
  * Sign many images. Every image is resolved, signed and witnessed first; only then is anything stored, so a
  * failure to resolve an image or to log a signature leaves every image unsigned.
  */
-export async function signImages(targets: readonly SignTarget[], options: SignOptions): Promise<SignedManifest[]> {
+export async function signImages(targets: readonly SignTarget[], options: SignOptions): Promise<SignResult[]> {
   return storeSignatures(await prepareSignatures(targets, options), options);
 }
 
@@ -86,33 +103,53 @@ export async function prepareSignatures(targets: readonly SignTarget[], options:
 }
 
 /** Store what prepareSignatures made. */
-export function storeSignatures(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignedManifest[]> {
+export function storeSignatures(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignResult[]> {
   return storeAll(prepared, options);
 }
 
 function requireWitness(options: SignOptions, prefix: string): void {
-  if (options.tlogUpload && !options.witness) throw new OcisignError('USAGE', `${prefix}${TLOG_UNSUPPORTED}`);
+  if (!options.tlogUpload) return;
+  if ((writesLegacy(options.format) && !options.witness) || (writesBundle(options.format) && !options.bundleWitness)) {
+    throw new OcisignError('USAGE', `${prefix}${TLOG_UNSUPPORTED}`);
+  }
 }
 
-/** A signature made and witnessed, not yet stored. */
-export interface PreparedSignature {
+/** A signature made and witnessed, not yet stored: a `.sig` layer, or a bundle. */
+export type PreparedSignature = PreparedLegacySignature | { kind: 'bundle'; prepared: PreparedBundle };
+
+export interface PreparedLegacySignature {
+  kind: 'legacy';
   target: SignTarget;
   digest: string;
   layer: { payload: Uint8Array; mediaType: string; annotations: Record<string, string> };
 }
 
 async function prepareTarget(target: SignTarget, options: SignOptions): Promise<PreparedSignature[]> {
-  const root = await resolveTarget(target);
+  const root = await resolveSubject(target);
   if (!isDigest(target.ref)) {
     options.logger?.warn(
       `image reference ${target.name} uses a tag, not a digest, to identify the image to sign; this can lead you to sign a different image than the intended one (signing ${root.digest})`,
     );
   }
   const digests = options.recursive ? await collectDigests(target.image, root.digest, root.mediaType) : [root.digest];
-  return mapLimit(digests, 8, (digest) => prepareDigest(target, digest, options));
+  const prepared = await mapLimit(digests, 8, async (digest) => {
+    const out: PreparedSignature[] = [];
+    if (writesBundle(options.format)) out.push({ kind: 'bundle', prepared: await prepareSignatureBundle(target, digest, digest === root.digest ? root : undefined, options) });
+    if (writesLegacy(options.format)) out.push(await prepareDigest(target, digest, options));
+    return out;
+  });
+  return prepared.flat();
 }
 
-async function prepareDigest(target: SignTarget, digest: string, options: SignOptions): Promise<PreparedSignature> {
+async function prepareSignatureBundle(target: SignTarget, digest: string, root: Descriptor | undefined, options: SignOptions): Promise<PreparedBundle> {
+  const subject = root ?? (await subjectDescriptor(target.image, digest, target.name));
+  return prepareBundle(
+    { repo: target.signatures ?? target.image, name: target.name, subject, statement: buildSignStatement(digest, options.annotations), predicateType: COSIGN_SIGN_PREDICATE_TYPE },
+    { signer: options.signer, ...(options.material ? { material: options.material } : {}), ...(options.bundleWitness ? { bundleWitness: options.bundleWitness } : {}) },
+  );
+}
+
+async function prepareDigest(target: SignTarget, digest: string, options: SignOptions): Promise<PreparedLegacySignature> {
   const payload = buildSimpleSigningPayload({ dockerReference: target.dockerReference, digest, annotations: options.annotations });
   const signature = await options.signer.sign(payload);
   let witnessed: Record<string, string> = {};
@@ -128,14 +165,14 @@ async function prepareDigest(target: SignTarget, digest: string, options: SignOp
     ...options.layerAnnotations,
     ...witnessed,
   };
-  return { target, digest, layer: { payload, mediaType: CosignMediaType.SimpleSigning, annotations } };
+  return { kind: 'legacy', target, digest, layer: { payload, mediaType: CosignMediaType.SimpleSigning, annotations } };
 }
 
-function storeAll(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignedManifest[]> {
-  return mapLimit(prepared, 8, (p) => storeSignature(p, options));
+function storeAll(prepared: readonly PreparedSignature[], options: SignOptions): Promise<SignResult[]> {
+  return mapLimit<PreparedSignature, SignResult>(prepared, 8, (p) => (p.kind === 'bundle' ? storeBundle(p.prepared, options.now, { settle: options.settle }) : storeSignature(p, options)));
 }
 
-async function storeSignature({ target, digest, layer }: PreparedSignature, options: SignOptions): Promise<SignedManifest> {
+async function storeSignature({ target, digest, layer }: PreparedLegacySignature, options: SignOptions): Promise<SignedManifest> {
   const repo = target.signatures ?? target.image;
   const result: AppendResult = await appendAttachment(repo, digest, layer, {
     kind: 'signature',
@@ -144,7 +181,7 @@ async function storeSignature({ target, digest, layer }: PreparedSignature, opti
     logger: options.logger,
     settle: options.settle,
   });
-  return { digest, signatureTag: `${repo.displayName}:${result.tag}`, appended: result.appended, layerDigest: result.layerDigest, layerCount: result.layerCount };
+  return { format: 'legacy', digest, signatureTag: `${repo.displayName}:${result.tag}`, appended: result.appended, layerDigest: result.layerDigest, layerCount: result.layerCount };
 }
 
 

@@ -2,7 +2,7 @@ import { attachmentTag, type AttachmentKind } from '../cosign/tags.ts';
 import { findManifest, fetchManifest, mapLimit } from '../oci/image-walk.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { formatReference, withDigest, withTag, type Reference } from '../oci/reference.ts';
-import type { Repository } from '../oci/repository.ts';
+import type { ReferrersVia, Repository } from '../oci/repository.ts';
 
 export interface TreeLayer {
   mediaType: string;
@@ -20,6 +20,20 @@ export interface TreeAttachment {
   layers: TreeLayer[];
 }
 
+/** An OCI 1.1 referrer of a manifest (a Sigstore bundle, an SBOM attached with oras, …) and its own referrers. */
+export interface TreeReferrer {
+  /** `repo@sha256:…` of the referrer manifest. */
+  reference: string;
+  digest: string;
+  artifactType?: string;
+  /** How the repository lists it: its referrers API, the `sha256-<hex>` fallback index, or a layout's index.json. */
+  via: ReferrersVia;
+  /** `dev.sigstore.bundle.predicateType` of a bundle. */
+  predicateType?: string;
+  layers: TreeLayer[];
+  referrers: TreeReferrer[];
+}
+
 export interface TreeNode {
   /** `repo@digest`. */
   reference: string;
@@ -27,6 +41,8 @@ export interface TreeNode {
   mediaType: string;
   platform?: Platform;
   attachments: TreeAttachment[];
+  /** OCI 1.1 referrers (cosign 3's bundles among them). */
+  referrers: TreeReferrer[];
   /** The platform manifests of an index. */
   children: TreeNode[];
 }
@@ -48,11 +64,14 @@ async function buildNode(
   mediaType: string,
   platform: Platform | undefined,
 ): Promise<TreeNode> {
-  const node: TreeNode = { reference: formatReference(withDigest(ref, digest)), digest, mediaType, attachments: [], children: [] };
+  const node: TreeNode = { reference: formatReference(withDigest(ref, digest)), digest, mediaType, attachments: [], referrers: [], children: [] };
   if (platform) node.platform = platform;
-  node.attachments = (await mapLimit(KINDS, 3, (kind) => readAttachment(attachmentsRepo, digest, kind))).filter(
-    (a): a is TreeAttachment => a !== undefined,
-  );
+  const [attachments, referrers] = await Promise.all([
+    mapLimit(KINDS, 3, (kind) => readAttachment(attachmentsRepo, digest, kind)),
+    readReferrers(attachmentsRepo, digest, 1),
+  ]);
+  node.attachments = attachments.filter((a): a is TreeAttachment => a !== undefined);
+  node.referrers = referrers;
   const fetched = await fetchManifest(repo, digest);
   if (fetched.parsed.kind === 'index') {
     node.children = await mapLimit(fetched.parsed.manifest.manifests, 4, (d) =>
@@ -60,6 +79,30 @@ async function buildNode(
     );
   }
   return node;
+}
+
+const MAX_REFERRER_DEPTH = 4;
+
+async function readReferrers(repo: Repository, digest: string, depth: number): Promise<TreeReferrer[]> {
+  if (depth > MAX_REFERRER_DEPTH) return [];
+  const listing = await repo.listReferrers(digest);
+  return mapLimit(listing.descriptors, 4, async (d) => {
+    const found = await findManifest(repo, d.digest);
+    const layers = found?.parsed.kind === 'image' ? found.parsed.manifest.layers : (found?.parsed.manifest.manifests ?? []);
+    const annotations = found?.parsed.manifest.annotations ?? d.annotations ?? {};
+    const artifactType = found?.parsed.manifest.artifactType ?? d.artifactType;
+    const node: TreeReferrer = {
+      reference: `${repo.displayName}@${d.digest}`,
+      digest: d.digest,
+      via: listing.via,
+      layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+      referrers: await readReferrers(repo, d.digest, depth + 1),
+    };
+    if (artifactType !== undefined) node.artifactType = artifactType;
+    const predicateType = annotations['dev.sigstore.bundle.predicateType'];
+    if (predicateType !== undefined) node.predicateType = predicateType;
+    return node;
+  });
 }
 
 async function readAttachment(repo: Repository, digest: string, kind: AttachmentKind): Promise<TreeAttachment | undefined> {

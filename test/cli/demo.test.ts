@@ -15,7 +15,8 @@ test('npm run demo: sample layout → keys → SBOM → sign → attest → veri
   for (const step of ['generate-key-pair', 'sbom', 'sign', 'attest', 'verify-attestation', 'verify --policy', 'tree']) {
     assert.match(r.stdout, new RegExp(`\\$ ocisign ${step}`), `demo ran ${step}`);
   }
-  assert.match(r.stdout, /"signatures":1,"attestations":\["https:\/\/cyclonedx\.org\/bom"\]/, 'the policy gate passed');
-  assert.match(r.stdout, /Attestations: oci:\.work\/demo\/copy:sha256-[a-f0-9]{64}\.att/);
+  assert.match(r.stdout, /"signatures":1,"attestations":\[[^\]]*"https:\/\/cyclonedx\.org\/bom"[^\]]*\]/, 'the policy gate passed');
+  assert.match(r.stdout, /Bundle: oci:\.work\/demo\/copy@sha256:[a-f0-9]{64} application\/vnd\.dev\.sigstore\.bundle\.v0\.3\+json predicateType=https:\/\/cyclonedx\.org\/bom \[layout index\]/, 'tree shows the SBOM attestation bundle');
+  assert.match(r.stdout, /Bundle: oci:\.work\/demo\/copy@sha256:[a-f0-9]{64} application\/vnd\.dev\.sigstore\.bundle\.v0\.3\+json predicateType=https:\/\/sigstore\.dev\/cosign\/sign\/v1 \[layout index\]/, 'tree shows the bundle signature');
   assert.ok(existsSync(join(root, '.work', 'demo', 'sbom.cdx.json')), 'the SBOM file was written');
 });

@@ -65,6 +65,27 @@ export interface MockOptions {
   rekorDsse?: 'proposal' | 'canonical';
 }
 
+/**
+ * "Now" truncated to the second, for the mock TSA's genTime: asn1js writes milliseconds as a fraction without
+ * zero padding (e.g. `…05.5Z`), which @sigstore/core's GeneralizedTime parser rejects ("invalid time") about
+ * one run in ten. The mock reads the clock's fields when it answers, so every read gives the current second.
+ */
+class WholeSecondClock extends Date {
+  private now(): Date {
+    return new Date(Math.floor(Date.now() / 1000) * 1000);
+  }
+  override getTime(): number { return this.now().getTime(); }
+  override valueOf(): number { return this.now().getTime(); }
+  override getUTCFullYear(): number { return this.now().getUTCFullYear(); }
+  override getUTCMonth(): number { return this.now().getUTCMonth(); }
+  override getUTCDate(): number { return this.now().getUTCDate(); }
+  override getUTCHours(): number { return this.now().getUTCHours(); }
+  override getUTCMinutes(): number { return this.now().getUTCMinutes(); }
+  override getUTCSeconds(): number { return this.now().getUTCSeconds(); }
+  override getUTCMilliseconds(): number { return 0; }
+  override toISOString(): string { return this.now().toISOString(); }
+}
+
 export async function startSigstoreMock(options: MockOptions = {}): Promise<SigstoreMock> {
   const routes = new Map<string, HandlerFn>();
   const hits: Record<string, number> = {};
@@ -77,7 +98,7 @@ export async function startSigstoreMock(options: MockOptions = {}): Promise<Sigs
   const ctLog = await initializeCTLog(ctKeys, options.fulcioClock);
   const ca = await initializeCA(caKeys, ctLog, options.fulcioClock);
   const tlog = await initializeTLog(base, tlogKeys);
-  const tsa = await initializeTSA(tsaKeys);
+  const tsa = await initializeTSA(tsaKeys, new WholeSecondClock());
   for (const h of [fulcioHandler(ca), rekorHandler(tlog), tsaHandler(tsa)]) routes.set(h.path, h.fn);
   if (options.rekorDsse !== 'proposal') {
     const rekor = rekorHandler(tlog);

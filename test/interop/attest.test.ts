@@ -18,7 +18,7 @@ async function bomFile(): Promise<string> {
 }
 
 const ocisignAttest = (ctx: Interop, key: KeyPair, ref: string, bom: string, extra: string[] = []) =>
-  runOcisign(['attest', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, ...extra, ref], { env: { COSIGN_PASSWORD: key.password } });
+  runOcisign(['attest', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, ...extra, ref], { env: { COSIGN_PASSWORD: key.password } });
 
 test('cosign verify-attestation --type cyclonedx accepts ocisign attestations (v1 and v0.1 statements)', async (t) => {
   const ctx = await suite.need(t, ['cosign', 'skopeo', 'ocisign']);

@@ -174,7 +174,7 @@ export function cosignVerify(ctx: Interop, key: KeyPair, ref: string, extra: str
 }
 
 export function ocisignSign(ctx: Interop, key: KeyPair, ref: string, extra: string[] = []): Promise<RunResult> {
-  return runOcisign(['sign', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, ...extra, ref], {
+  return runOcisign(['sign', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, ...extra, ref], {
     env: { COSIGN_PASSWORD: key.password },
   });
 }

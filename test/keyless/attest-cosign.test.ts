@@ -36,7 +36,7 @@ test('cosign 2.5 verify-attestation accepts ocisign keyless and logged-key attes
     const repo = await openRepository({ kind: 'registry', registry: registry.host, repository: `att/cosign-${shape}` }, { dispatcher, allowHttp: true });
     const digest = await pushTestImage(repo, 'v1', `cosign-att-${shape}`);
     const ref = `${registry.host}/att/cosign-${shape}@${digest}`;
-    const attested = await runCli(['attest', '--allow-http-registry', '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), '--type', 'cyclonedx', '--predicate', bom, ref]);
+    const attested = await runCli(['attest', '--new-bundle-format=false', '--allow-http-registry', '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), '--type', 'cyclonedx', '--predicate', bom, ref]);
     assert.equal(attested.code, 0, attested.stderr);
     const trustDir = join(dir, shape);
     const { mkdir } = await import('node:fs/promises');
@@ -55,7 +55,7 @@ test('cosign 2.5 verify-attestation accepts ocisign keyless and logged-key attes
     const keyed = await openRepository({ kind: 'registry', registry: registry.host, repository: `att/cosign-key-${shape}` }, { dispatcher, allowHttp: true });
     const keyedDigest = await pushTestImage(keyed, 'v1', `cosign-att-key-${shape}`);
     const keyedRef = `${registry.host}/att/cosign-key-${shape}@${keyedDigest}`;
-    const signed = await runCli(['attest', '--allow-http-registry', '--key', key.key, '--rekor-url', mock.rekorUrl, '--type', 'cyclonedx', '--predicate', bom, keyedRef]);
+    const signed = await runCli(['attest', '--new-bundle-format=false', '--allow-http-registry', '--key', key.key, '--rekor-url', mock.rekorUrl, '--type', 'cyclonedx', '--predicate', bom, keyedRef]);
     assert.equal(signed.code, 0, signed.stderr);
     const keyOk = await runCosign(['verify-attestation', '--allow-http-registry', '--key', key.pub, '--type', 'cyclonedx', keyedRef], { env });
     assert.equal(keyOk.code, 0, describeRun(`cosign verify-attestation --key (${shape} dsse entry)`, keyOk));

@@ -22,7 +22,7 @@ const HTTP = ['--allow-http-registry'];
 const IDENTITY = ['--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER];
 
 async function keylessAttest(e: Env, mock: SigstoreMock, ref: string, extra: string[] = []) {
-  return runCli(['attest', ...HTTP, '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), '--type', 'cyclonedx', '--predicate', e.bom, ...extra, ref]);
+  return runCli(['attest', '--new-bundle-format=false', ...HTTP, '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), '--type', 'cyclonedx', '--predicate', e.bom, ...extra, ref]);
 }
 
 const verifyAtt = (mock: SigstoreMock, ref: string, extra: string[]) =>
@@ -98,7 +98,7 @@ test('key attest logs a dsse entry by default; verify-attestation checks its SET
   if (!e) return;
   const img = await image(e, 'logged-key');
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
-  const attested = await runCli(['attest', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
+  const attested = await runCli(['attest', '--new-bundle-format=false', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
   assert.equal(attested.code, 0, attested.stderr);
   const [layer] = await attLayers(img.repo, img.digest);
   assert.equal(layer!.annotations[CosignAnnotation.Certificate], undefined);
@@ -127,7 +127,7 @@ test('a bundle moved from another attestation is refused (the entry records anot
   const b = await image(e, 'moved-b');
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
   for (const img of [a, b]) {
-    const r = await runCli(['attest', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
+    const r = await runCli(['attest', '--new-bundle-format=false', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
     assert.equal(r.code, 0, r.stderr);
   }
   const [layerA] = await attLayers(a.repo, a.digest);
@@ -150,18 +150,18 @@ test('attest and release: an unreachable Rekor exits 4 and nothing is written', 
   if (!e) return;
   const img = await image(e, 'no-rekor');
   const closed = await closedPortUrl();
-  const keyless = await runCli(['attest', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', await e.mock.token(), '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
+  const keyless = await runCli(['attest', '--new-bundle-format=false', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', await e.mock.token(), '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
   assert.equal(keyless.code, 4);
   assert.match(keyless.stderr, /nothing was written: uploading to the transparency log http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
-  const keyed = await runCli(['attest', ...HTTP, '--key', key.key, '--rekor-url', closed, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
+  const keyed = await runCli(['attest', '--new-bundle-format=false', ...HTTP, '--key', key.key, '--rekor-url', closed, '--type', 'cyclonedx', '--predicate', e.bom, img.ref]);
   assert.equal(keyed.code, 4);
   assert.equal((await attLayers(img.repo, img.digest)).length, 0);
 
   const layout = join(e.dir, 'rel-no-rekor');
   const sample = await writeSampleLayout(layout, 'rel-no-rekor');
   const ref = `oci:${layout}@${sample.digest}`;
-  const rel = await runCli(['release', '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', await e.mock.token(), ref]);
+  const rel = await runCli(['release', '--new-bundle-format=false', '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', await e.mock.token(), ref]);
   assert.equal(rel.code, 4);
   const { createLayoutRepository } = await import('../../src/oci/layout/layout-repository.ts');
   const { parseLayoutReference } = await import('../../src/oci/reference.ts');
@@ -176,7 +176,7 @@ test('keyless release: signature (hashedrekord) and SBOM attestation (dsse), bot
   const layout = join(e.dir, 'rel-keyless');
   const sample = await writeSampleLayout(layout, 'rel-keyless');
   const ref = `oci:${layout}@${sample.digest}`;
-  const rel = await runCli(['release', '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', await e.mock.token(), '--output', 'json', ref]);
+  const rel = await runCli(['release', '--new-bundle-format=false', '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', await e.mock.token(), '--output', 'json', ref]);
   assert.equal(rel.code, 0, rel.stderr);
   const out = JSON.parse(rel.stdout) as { signatures: unknown[]; attestations: unknown[] };
   assert.equal(out.signatures.length, 1);

@@ -33,7 +33,7 @@ test('cosign 2.5 verifies an ocisign keyless signature (mock Fulcio/Rekor, SIGST
   const repo = await openRepository({ kind: 'registry', registry: registry.host, repository: 'keyless/cosign' }, { dispatcher, allowHttp: true });
   const digest = await pushTestImage(repo, 'v1', 'cosign-interop');
   const ref = `${registry.host}/keyless/cosign@${digest}`;
-  const signed = await runCli(['sign', '--allow-http-registry', '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), ref]);
+  const signed = await runCli(['sign', '--new-bundle-format=false', '--allow-http-registry', '--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--identity-token', await mock.token(), ref]);
   assert.equal(signed.code, 0, signed.stderr);
 
   const env = await cosignTrustEnv(mock, dir);

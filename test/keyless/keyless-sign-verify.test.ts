@@ -17,7 +17,7 @@ const { need, image } = keylessEnv('keyless', MOCKS);
 const HTTP = ['--allow-http-registry'];
 
 async function keylessSign(e: Env, ref: string, extra: string[] = [], token?: string) {
-  return runCli(['sign', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', token ?? (await e.mock.token()), ...extra, ref]);
+  return runCli(['sign', '--new-bundle-format=false', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', token ?? (await e.mock.token()), ...extra, ref]);
 }
 
 function verifyArgs(e: Env, ref: string, extra: string[]): string[] {
@@ -88,7 +88,7 @@ test('key-based signing logs to Rekor; verify checks the SET without --insecure-
   if (!e) return;
   const img = await image(e, 'logged-key');
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
-  const signed = await runCli(['sign', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, img.ref]);
+  const signed = await runCli(['sign', '--new-bundle-format=false', ...HTTP, '--key', key.key, '--rekor-url', e.mock.rekorUrl, img.ref]);
   assert.equal(signed.code, 0, signed.stderr);
   const [layer] = await sigLayers(img.repo, img.digest);
   assert.ok(layer?.annotations[CosignAnnotation.Bundle]);
@@ -133,10 +133,10 @@ test('an unreachable Fulcio or Rekor is a clear error, and nothing is written', 
   const img = await image(e, 'unreachable');
   const closed = await closedPortUrl();
   const token = await e.mock.token();
-  const noFulcio = await runCli(['sign', ...HTTP, '--yes', '--fulcio-url', closed, '--rekor-url', e.mock.rekorUrl, '--identity-token', token, img.ref]);
+  const noFulcio = await runCli(['sign', '--new-bundle-format=false', ...HTTP, '--yes', '--fulcio-url', closed, '--rekor-url', e.mock.rekorUrl, '--identity-token', token, img.ref]);
   assert.equal(noFulcio.code, 4);
   assert.match(noFulcio.stderr, /requesting a signing certificate from fulcio http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
-  const noRekor = await runCli(['sign', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', token, img.ref]);
+  const noRekor = await runCli(['sign', '--new-bundle-format=false', ...HTTP, '--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', closed, '--identity-token', token, img.ref]);
   assert.equal(noRekor.code, 4);
   assert.match(noRekor.stderr, /nothing was written: uploading to the transparency log http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   assert.equal((await sigLayers(img.repo, img.digest)).length, 0);
@@ -146,7 +146,7 @@ test('identity token from SIGSTORE_ID_TOKEN', async (t) => {
   const e = need(t);
   if (!e) return;
   const img = await image(e, 'env-token');
-  const r = await runCli(['sign', ...HTTP, '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, img.ref], { SIGSTORE_ID_TOKEN: await e.mock.token() });
+  const r = await runCli(['sign', '--new-bundle-format=false', ...HTTP, '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, img.ref], { SIGSTORE_ID_TOKEN: await e.mock.token() });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /token from SIGSTORE_ID_TOKEN/);
   assert.equal((await runCli(verifyArgs(e, img.ref, IDENTITY))).code, 0);

@@ -52,7 +52,7 @@ for (const spec of ['ECC_NIST_P256', 'RSA_2048']) {
     if (!ctx) return;
     const uri = `awskms://${moto.host}/${await moto.createKey(spec)}`;
     const image = await suite.push(ctx, `kms-${spec.toLowerCase()}`);
-    const signed = await runOcisign(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
+    const signed = await runOcisign(['sign', '--new-bundle-format=false', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
     assert.equal(signed.code, 0, describeRun('ocisign sign --key awskms://', signed));
     await assertVerified(ctx, uri, image);
   });
@@ -76,14 +76,14 @@ test('generate-key-pair --kms creates the key behind an alias (reused on a secon
   assert.equal(byCosign.stdout, pem);
 
   const image = await suite.push(ctx, 'kms-generated');
-  const signed = await runOcisign(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
+  const signed = await runOcisign(['sign', '--new-bundle-format=false', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
   assert.equal(signed.code, 0, describeRun('ocisign sign', signed));
   const byCosignAlias = await runCosign(['verify', '--key', uri, '--insecure-ignore-tlog=true', ...ctx.cosignFlags, image.ref], { env: moto.env });
   assert.equal(byCosignAlias.code, 0, describeRun('cosign verify --key awskms://…/alias/…', byCosignAlias));
 
   const predicate = join(dir, 'predicate.json');
   await writeFile(predicate, '{"buildType":"kms-test"}\n');
-  const attested = await runOcisign(['attest', '--key', uri, '--predicate', predicate, '--type', 'custom', '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
+  const attested = await runOcisign(['attest', '--new-bundle-format=false', '--key', uri, '--predicate', predicate, '--type', 'custom', '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
   assert.equal(attested.code, 0, describeRun('ocisign attest --key awskms://', attested));
   const verified = await runOcisign(['verify-attestation', '--key', uri, '--type', 'custom', '--insecure-ignore-tlog', ...ctx.ocisignFlags, image.ref], { env: moto.env });
   assert.equal(verified.code, 0, describeRun('ocisign verify-attestation --key awskms://', verified));
@@ -103,7 +103,7 @@ test('bad KMS keys and an unreachable KMS: exit 3 or 4, one line naming the key,
     [`awskms://${closed}/alias/release`, 4, /getting the public key: .*ECONNREFUSED/],
   ];
   for (const [uri, code, reason] of cases) {
-    const run = await runOcisign(['sign', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
+    const run = await runOcisign(['sign', '--new-bundle-format=false', '--key', uri, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: moto.env });
     assert.equal(run.code, code, describeRun(`ocisign sign --key ${uri}`, run));
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, run.stderr);
@@ -113,7 +113,7 @@ test('bad KMS keys and an unreachable KMS: exit 3 or 4, one line naming the key,
   }
   // No credentials anywhere (HOME is a throw-away folder, instance metadata off): exit 4, as any authentication failure.
   const noCredentials = { ...moto.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_EC2_METADATA_DISABLED: 'true' };
-  const anonymous = await runOcisign(['sign', '--key', `awskms://${moto.host}/alias/release`, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: noCredentials });
+  const anonymous = await runOcisign(['sign', '--new-bundle-format=false', '--key', `awskms://${moto.host}/alias/release`, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: noCredentials });
   assert.equal(anonymous.code, 4, describeRun('ocisign sign without AWS credentials', anonymous));
   assert.match(anonymous.stderr, /^ocisign: key awskms:\/\/127\.0\.0\.1:\d+\/alias\/release: getting the public key: CredentialsProviderError: Could not load credentials from any providers\n$/);
   const refused = await runOcisign(['verify', '--key', 'gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k', ...ctx.ocisignFlags, image.ref]);

@@ -146,7 +146,7 @@ test('Ed25519 keys cross over with cosign 2.5: cosign signs, ocisign verifies; o
   assert.equal(verifiedPayloads(ocisignVerified)[0]?.critical?.image?.['docker-manifest-digest'], byCosign.digest);
 
   const byOcisign = await suite.push(ctx, 'ed25519-ocisign');
-  const ocisignSigned = await runOcisign(['sign', '--key', key, '--tlog-upload=false', ...ctx.ocisignFlags, byOcisign.ref], { env });
+  const ocisignSigned = await runOcisign(['sign', '--new-bundle-format=false', '--key', key, '--tlog-upload=false', ...ctx.ocisignFlags, byOcisign.ref], { env });
   assert.equal(ocisignSigned.code, 0, describeRun('ocisign sign', ocisignSigned));
   const cosignVerified = await runCosign(['verify', '--key', pub, '--insecure-ignore-tlog=true', ...ctx.cosignFlags, byOcisign.ref]);
   assert.equal(cosignVerified.code, 0, describeRun('cosign verify', cosignVerified));

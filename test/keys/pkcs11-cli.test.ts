@@ -25,7 +25,7 @@ test('sign and verify with a pkcs11: key; public-key exports the PEM cosign veri
   if (!ctx) return;
   const image = await suite.push(ctx, 'pkcs11');
   const env = hsm.env;
-  const signed = await runOcisign(['sign', '--key', hsm.uri('signer'), '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env });
+  const signed = await runOcisign(['sign', '--new-bundle-format=false', '--key', hsm.uri('signer'), '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env });
   assert.equal(signed.code, 0, describeRun('ocisign sign --key pkcs11:', signed));
   assert.doesNotMatch(signed.stderr + signed.stdout, new RegExp(hsm.pin));
 
@@ -49,7 +49,7 @@ test('attest and verify-attestation with a pkcs11: RSA key', { skip: unavailable
   await writeFile(predicate, '{"buildType":"ocisign-test"}\n');
   const env = { ...hsm.env, COSIGN_PKCS11_PIN: hsm.pin, COSIGN_PKCS11_MODULE_PATH: hsm.module };
   const uri = `pkcs11:token=${hsm.tokenLabel};object=rsa-signer`;
-  const attested = await runOcisign(['attest', '--key', uri, '--predicate', predicate, '--type', 'custom', '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env });
+  const attested = await runOcisign(['attest', '--new-bundle-format=false', '--key', uri, '--predicate', predicate, '--type', 'custom', '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env });
   assert.equal(attested.code, 0, describeRun('ocisign attest --key pkcs11:', attested));
   const verified = await runOcisign(['verify-attestation', '--key', uri, '--type', 'custom', '--insecure-ignore-tlog', '--output', 'json', ...ctx.ocisignFlags, image.ref], { env });
   assert.equal(verified.code, 0, describeRun('ocisign verify-attestation --key pkcs11:', verified));
@@ -63,7 +63,7 @@ test('a wrong PIN or a missing module: exit 3, one line naming the key without t
   const wrongPin = hsm.uri('signer').replace(`pin-value=${hsm.pin}`, 'pin-value=98765');
   const badModule = hsm.uri('signer').replace(hsm.module, '/usr/lib/absent-pkcs11.so');
   for (const [key, reason] of [[wrongPin, /logging in: wrong PIN/], [badModule, /module \/usr\/lib\/absent-pkcs11\.so does not exist/]] as const) {
-    const run = await runOcisign(['sign', '--key', key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: hsm.env });
+    const run = await runOcisign(['sign', '--new-bundle-format=false', '--key', key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref], { env: hsm.env });
     assert.equal(run.code, 3, describeRun('ocisign sign', run));
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, run.stderr);

@@ -202,7 +202,7 @@ images:
   // attest the report image: its rule is satisfied
   const bom = join(w.dir, 'bom.json');
   await writeFile(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [] }));
-  const attested = await runCli(['attest', '--key', w.trusted.key, '--type', 'cyclonedx', '--predicate', bom, '--tlog-upload=false', `${w.host}/reporting/report@${w.digests['reporting/report:2.0']}`]);
+  const attested = await runCli(['attest', '--new-bundle-format=false', '--key', w.trusted.key, '--type', 'cyclonedx', '--predicate', bom, '--tlog-upload=false', `${w.host}/reporting/report@${w.digests['reporting/report:2.0']}`]);
   assert.equal(attested.code, 0, attested.stderr);
   // unmatched images allowed: resolved and pinned, reported as allowed
   await writeFile(policy, `${rules}noMatchPolicy: allow\n`);

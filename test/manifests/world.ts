@@ -67,7 +67,7 @@ export async function startWorld(): Promise<World | string> {
     }
     for (const [signing, refs] of Object.entries(bySigner)) {
       const key = signing === 'trusted' ? trusted.key : other.key;
-      const r = await runCli(['sign', '--key', key, '--tlog-upload=false', ...refs]);
+      const r = await runCli(['sign', '--new-bundle-format=false', '--key', key, '--tlog-upload=false', ...refs]);
       if (r.code !== 0) throw new Error(`signing for the manifest tests failed: ${r.stderr}`);
     }
     const fixtures = join(dir, 'fixtures');

@@ -32,7 +32,7 @@ async function image(name: string) {
   return { repo, digest, ref: `oci:${layout}@${digest}` };
 }
 
-const attest = (ref: string, extra: string[] = []) => runCli(['attest', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...extra, ref]);
+const attest = (ref: string, extra: string[] = []) => runCli(['attest', '--new-bundle-format=false', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...extra, ref]);
 const verifyAtt = (ref: string, extra: string[] = []) => runCli(['verify-attestation', '--key', keys.pub, '--insecure-ignore-tlog', ...extra, ref]);
 
 test('attest appends (no dedupe), verify-attestation checks type and prints statements', async () => {
@@ -54,7 +54,7 @@ test('attest appends (no dedupe), verify-attestation checks type and prints stat
   const tlog = await runCli(['verify-attestation', '--key', keys.pub, '--type', 'cyclonedx', img.ref]);
   assert.equal(tlog.code, 12);
   // tlog upload is the default: an unreachable Rekor is an I/O error and nothing is written
-  const noRekor = await runCli(['attest', '--key', keys.key, '--rekor-url', await closedPortUrl(), '--predicate', bom, img.ref]);
+  const noRekor = await runCli(['attest', '--new-bundle-format=false', '--key', keys.key, '--rekor-url', await closedPortUrl(), '--predicate', bom, img.ref]);
   assert.equal(noRekor.code, 4, noRekor.stderr);
   assert.match(noRekor.stderr, /nothing was written: uploading to the transparency log/);
   assert.equal((await readAttachments(img.repo, img.digest, 'attestation')).layers.length, 2);
@@ -96,13 +96,13 @@ test('bad input writes nothing: non-JSON predicate, predicate over 128 MiB (size
   const img = await image('d');
   const xml = join(dir, 'bom.xml');
   await writeFile(xml, '<bom/>');
-  const r = await runCli(['attest', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', xml, img.ref]);
+  const r = await runCli(['attest', '--new-bundle-format=false', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', xml, img.ref]);
   assert.equal(r.code, 3);
   assert.match(r.stderr, /bom\.xml: not JSON/);
   const huge = join(dir, 'huge.json');
   await writeFile(huge, '');
   await truncate(huge, 128 * 1024 * 1024 + 1); // sparse: nothing is allocated, nothing read
-  const h = await runCli(['attest', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', huge, img.ref]);
+  const h = await runCli(['attest', '--new-bundle-format=false', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', huge, img.ref]);
   assert.equal(h.code, 3);
   assert.match(h.stderr, /huge\.json: 134217729 bytes, more than the limit of 134217728/);
   assert.equal((await readAttachments(img.repo, img.digest, 'attestation')).layers.length, 0);
@@ -132,7 +132,7 @@ test('release: SBOM → signature → cyclonedx attestation (+ .sbom), verifiabl
   const layout = join(dir, 'rel');
   const sample = await writeSampleLayout(layout, 'release');
   const ref = `oci:${layout}@${sample.digest}`;
-  const r = await runCli(['release', '--key', keys.key, '--tlog-upload=false', '--attach-sbom', '--output', 'json', ref], { SOURCE_DATE_EPOCH: '1700000000' });
+  const r = await runCli(['release', '--new-bundle-format=false', '--key', keys.key, '--tlog-upload=false', '--attach-sbom', '--output', 'json', ref], { SOURCE_DATE_EPOCH: '1700000000' });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { digest: string; signatures: unknown[]; attestations: { predicateType: string }[]; sbomAttachment?: { mediaType: string } };
   assert.equal(out.digest, sample.digest);
@@ -149,7 +149,7 @@ test('verify --policy: signatures by the policy keys + required attestations in 
   await writeFile(policy, `keys: [${keys.pub}]\nattestations:\n  - type: cyclonedx\n    conditions:\n      mit-only: "predicate.components.all(c, c.licenses.all(l, l.license.id == 'MIT'))"\n`);
   const gate = (extra: string[] = []) => runCli(['verify', '--policy', policy, '--insecure-ignore-tlog', ...extra, img.ref]);
   assert.equal((await gate()).code, 10, 'no signatures yet');
-  assert.equal((await runCli(['sign', '--key', keys.key, '--tlog-upload=false', img.ref])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', keys.key, '--tlog-upload=false', img.ref])).code, 0);
   const noAtt = await gate();
   assert.equal(noAtt.code, 14);
   assert.match(noAtt.stderr, /no verified attestation of type https:\/\/cyclonedx\.org\/bom/);

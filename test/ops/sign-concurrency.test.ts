@@ -25,7 +25,7 @@ const SIGNERS = 16;
 async function raceSigners(t: { after(fn: () => Promise<void>): void }, image: string, repo: Repository, digest: string, dir: string) {
   const keys = await Promise.all(Array.from({ length: SIGNERS }, (_, i) => writeTestKeyPair(join(dir, `k${i}`))));
   const env = { ...process.env, OCISIGN_FROM_SOURCE: '1', COSIGN_PASSWORD: '' };
-  const runs = await Promise.allSettled(keys.map((k) => exec(NODE, [BIN, 'sign', '--key', k.key, '--tlog-upload=false', image], { env })));
+  const runs = await Promise.allSettled(keys.map((k) => exec(NODE, [BIN, 'sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', image], { env })));
   const failed = runs.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as { stderr?: string }).stderr ?? r.reason)] : []));
   assert.deepEqual(failed, [], 'every signer exits 0');
   const set = await readAttachments(repo, digest, 'signature', { payloads: true });

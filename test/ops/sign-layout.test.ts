@@ -21,7 +21,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
 
 test('sign a layout image by tag, then verify it (cosign output shape, exit codes 0/12)', async (t) => {
   const { layout, repo, digest, k1, k2 } = await setup(t);
-  const signed = await runCli(['sign', '--key', k1.key, '--tlog-upload=false', `oci:${layout}:v1`]);
+  const signed = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', `oci:${layout}:v1`]);
   assert.equal(signed.code, 0, signed.stderr);
   assert.match(signed.stderr, /uses a tag, not a digest/);
   assert.match(signed.stderr, new RegExp(`Pushing signature to: oci:.*:${digest.replace(':', '-')}\\.sig`));
@@ -58,7 +58,7 @@ test('sign a layout image by tag, then verify it (cosign output shape, exit code
 test('--tlog-upload defaults to true; an unreachable Rekor fails before writing anything', async (t) => {
   const { layout, repo, digest, k1 } = await setup(t);
   const before = await readFile(join(layout, 'index.json'), 'utf8');
-  const r = await runCli(['sign', '--key', k1.key, '--rekor-url', await closedPortUrl(), `oci:${layout}:v1`]);
+  const r = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--rekor-url', await closedPortUrl(), `oci:${layout}:v1`]);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /nothing was written: uploading to the transparency log http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before);
@@ -79,18 +79,18 @@ test('unsigned image exits 10, missing image exits 11', async (t) => {
 
 test('-a annotations (comma-split like cosign), idempotent re-sign, other keys append', async (t) => {
   const { layout, repo, digest, k1, k2 } = await setup(t);
-  const s1 = await runCli(['sign', '--key', k1.key, '--tlog-upload=false', '-a', 'env=prod,team=x', '-a', 'z=1', `oci:${layout}@${digest}`]);
+  const s1 = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', '-a', 'env=prod,team=x', '-a', 'z=1', `oci:${layout}@${digest}`]);
   assert.equal(s1.code, 0, s1.stderr);
   assert.doesNotMatch(s1.stderr, /uses a tag/);
   const set = await readAttachments(repo, digest, 'signature', { payloads: true });
   assert.match(new TextDecoder().decode(set.layers[0]!.payload), /"optional":\{"env":"prod","team":"x","z":"1"\}\}$/);
 
-  const again = await runCli(['sign', '--key', k1.key, '--tlog-upload=false', '-a', 'env=prod,team=x', '-a', 'z=1', `oci:${layout}@${digest}`]);
+  const again = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', '-a', 'env=prod,team=x', '-a', 'z=1', `oci:${layout}@${digest}`]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /Signature already present/);
   assert.equal((await readAttachments(repo, digest, 'signature')).layers.length, 1);
 
-  assert.equal((await runCli(['sign', '--key', k2.key, '--tlog-upload=false', `oci:${layout}@${digest}`])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k2.key, '--tlog-upload=false', `oci:${layout}@${digest}`])).code, 0);
   const rawBefore = set.layers[0]!.raw;
   const after = await readAttachments(repo, digest, 'signature');
   assert.equal(after.layers.length, 2);
@@ -101,13 +101,13 @@ test('-a annotations (comma-split like cosign), idempotent re-sign, other keys a
   const bad = await runCli(['verify', '--key', k1.pub, '--insecure-ignore-tlog', '-a', 'env=dev', `oci:${layout}:v1`]);
   assert.equal(bad.code, 12);
   assert.match(bad.stderr, /annotation env=dev not found/);
-  assert.equal((await runCli(['sign', '--key', k1.key, '--tlog-upload=false', '-a', 'novalue', `oci:${layout}:v1`])).code, 2);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', '-a', 'novalue', `oci:${layout}:v1`])).code, 2);
 });
 
 test('--repository stores the .sig elsewhere; docker-reference stays the original repository', async (t) => {
   const { dir, layout, digest, k1 } = await setup(t);
   const sigs = join(dir, 'sigs');
-  const r = await runCli(['sign', '--key', k1.key, '--tlog-upload=false', '--repository', `oci:${sigs}`, `oci:${layout}:v1`]);
+  const r = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', '--repository', `oci:${sigs}`, `oci:${layout}:v1`]);
   assert.equal(r.code, 0, r.stderr);
   const stored = await readAttachments(createLayoutRepository({ kind: 'layout', path: sigs }), digest, 'signature', { payloads: true });
   assert.equal(stored.layers.length, 1);
@@ -122,7 +122,7 @@ test('--repository stores the .sig elsewhere; docker-reference stays the origina
 test('--recursive signs the index and every child', async (t) => {
   const { layout, repo, k1 } = await setup(t);
   const { index, children } = await pushTestIndex(repo, 'multi');
-  const r = await runCli(['sign', '--key', k1.key, '--tlog-upload=false', '-r', `oci:${layout}:multi`]);
+  const r = await runCli(['sign', '--new-bundle-format=false', '--key', k1.key, '--tlog-upload=false', '-r', `oci:${layout}:multi`]);
   assert.equal(r.code, 0, r.stderr);
   for (const d of [index, ...children]) {
     assert.equal((await readAttachments(repo, d, 'signature')).layers.length, 1, d);

@@ -24,7 +24,7 @@ test('a tampered signature blob in a layout: verify fails with an error naming t
   const { layout, repo, digest, k } = await setup(t);
   // Signed with an annotation: verify (without -a) cannot predict this payload, so it reads the blob. (The
   // payload cosign writes by default is recognised by its digest and needs no read; see readAttachments.)
-  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', '-a', 'build=7', `oci:${layout}@${digest}`])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', '-a', 'build=7', `oci:${layout}@${digest}`])).code, 0);
   const set = await readAttachments(repo, digest, 'signature');
   const layerDigest = set.layers[0]!.descriptor.digest;
   const path = join(layout, 'blobs', 'sha256', layerDigest.slice(7));
@@ -51,7 +51,7 @@ test('a .sig with 1001 layers: verify and sign refuse (exit 3), sign writes noth
   assert.equal(v.code, 3, v.stderr);
   assert.match(v.stderr, /1001 layers, more than the limit of 1000/);
   const before = await readFile(join(layout, 'index.json'), 'utf8');
-  const s = await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
+  const s = await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
   assert.equal(s.code, 3, s.stderr);
   assert.equal(await readFile(join(layout, 'index.json'), 'utf8'), before, 'nothing written');
 });
@@ -84,9 +84,9 @@ test('a truncated or foreign key file is refused before anything is written', as
   const before = await readFile(join(layout, 'index.json'), 'utf8');
   const truncated = join(dir, 'trunc.key');
   await writeFile(truncated, (await readFile(k.key, 'utf8')).slice(0, 120));
-  const s = await runCli(['sign', '--key', truncated, '--tlog-upload=false', `oci:${layout}:v1`]);
+  const s = await runCli(['sign', '--new-bundle-format=false', '--key', truncated, '--tlog-upload=false', `oci:${layout}:v1`]);
   assert.equal(s.code, 3, s.stderr);
-  const pubAsKey = await runCli(['sign', '--key', k.pub, '--tlog-upload=false', `oci:${layout}:v1`]);
+  const pubAsKey = await runCli(['sign', '--new-bundle-format=false', '--key', k.pub, '--tlog-upload=false', `oci:${layout}:v1`]);
   assert.equal(pubAsKey.code, 3, pubAsKey.stderr);
   const keyAsPub = await runCli(['verify', '--key', k.key, '--insecure-ignore-tlog', `oci:${layout}:v1`]);
   assert.equal(keyAsPub.code, 3, keyAsPub.stderr);
@@ -96,7 +96,7 @@ test('a truncated or foreign key file is refused before anything is written', as
 test('a signature naming another digest, copied onto this image, does not verify (exit 12)', async (t) => {
   const { layout, repo, digest, k } = await setup(t);
   const other = await pushTestImage(repo, 'v2', 'other');
-  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${other}`])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${other}`])).code, 0);
   const otherSig = (await repo.getManifest(attachmentTag(other, 'signature')))!;
   await repo.putManifest(attachmentTag(digest, 'signature'), otherSig);
   const r = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', `oci:${layout}@${digest}`]);

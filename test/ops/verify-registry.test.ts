@@ -38,7 +38,7 @@ test('sign and verify on the real registry; many images in one call; lying regis
   const digests: string[] = [];
   for (let i = 0; i < 6; i++) digests.push(await pushTestImage(repo, `v${i}`, `img${i}`));
 
-  const signed = await runCli(['sign', '--key', k.key, '--tlog-upload=false', ...digests.slice(0, 5).map((d) => `${registry.host}/demo/app@${d}`)]);
+  const signed = await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', ...digests.slice(0, 5).map((d) => `${registry.host}/demo/app@${d}`)]);
   assert.equal(signed.code, 0, signed.stderr);
 
   const set = await readAttachments(repo, digests[0]!, 'signature', { payloads: true });
@@ -75,8 +75,8 @@ test('verify by digest asks the registry only for the image, its .sig and its re
   const { registry, proxy, k, repo } = await registryWithProxy(t);
   const digest = await pushTestImage(repo, 'v1', 'img');
   const image = `${proxy.host}/demo/app@${digest}`; // signed through the proxy: the payload names the proxy's host
-  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', image])).code, 0);
-  assert.equal((await runCli(['sign', '--key', k.key, '--tlog-upload=false', '-a', 'build=7', `${registry.host}/demo/app@${digest}`])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', image])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', '-a', 'build=7', `${registry.host}/demo/app@${digest}`])).code, 0);
 
   proxy.requests.length = 0;
   const r = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', image]);

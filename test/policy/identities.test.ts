@@ -63,9 +63,9 @@ const HTTP = ['--allow-http-registry'];
 async function keylessImage(e: Env, name: string): Promise<string> {
   const { ref } = await image(e, name);
   const services = ['--yes', '--fulcio-url', e.mock.fulcioUrl, '--rekor-url', e.mock.rekorUrl, '--identity-token', await e.mock.token()];
-  const signed = await runCli(['sign', ...HTTP, ...services, ref]);
+  const signed = await runCli(['sign', '--new-bundle-format=false', ...HTTP, ...services, ref]);
   assert.equal(signed.code, 0, signed.stderr);
-  const attested = await runCli(['attest', ...HTTP, ...services, '--type', 'cyclonedx', '--predicate', e.bom, ref]);
+  const attested = await runCli(['attest', '--new-bundle-format=false', ...HTTP, ...services, '--type', 'cyclonedx', '--predicate', e.bom, ref]);
   assert.equal(attested.code, 0, attested.stderr);
   return ref;
 }
@@ -117,8 +117,8 @@ test('a policy with keys and identities accepts either signer; --trusted-root ov
   const key = await writeTestKeyPair(join(e.dir, `k-${e.seq}`));
   const { ref: keyed } = await image(e, 'mixed-key');
   const logged = ['--key', key.key, '--rekor-url', e.mock.rekorUrl];
-  assert.equal((await runCli(['sign', ...HTTP, ...logged, keyed])).code, 0);
-  assert.equal((await runCli(['attest', ...HTTP, ...logged, '--type', 'cyclonedx', '--predicate', e.bom, keyed])).code, 0);
+  assert.equal((await runCli(['sign', '--new-bundle-format=false', ...HTTP, ...logged, keyed])).code, 0);
+  assert.equal((await runCli(['attest', '--new-bundle-format=false', ...HTTP, ...logged, '--type', 'cyclonedx', '--predicate', e.bom, keyed])).code, 0);
   const policy = await policyFile(e, 'mixed', `keys: [${key.pub}]\n${WRONG}`);
   assert.equal((await runCli(['verify', ...HTTP, '--policy', policy, keyed])).code, 0, 'the key signs it');
   assert.equal((await runCli(['verify', ...HTTP, '--policy', policy, keyless])).code, 12, 'neither the key nor the identity');

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
-import { ioOf, signingFlagOptions, startSigningSetup, type SigningArgs } from './sign.ts';
+import { describeStored, ioOf, resolveServices, signatureFormat, signingFlagOptions, startSigningSetup, type SigningArgs } from './sign.ts';
 
 interface AttestArgs extends SigningArgs {
   images: string[];
@@ -21,7 +21,7 @@ export function nowFrom(env: Record<string, string | undefined>): Date {
 
 export const attestCommand: CommandModule<GlobalArgs, AttestArgs> = {
   command: 'attest <images..>',
-  describe: 'Sign an in-toto statement about images and store it as cosign does (.att tag)',
+  describe: 'Sign an in-toto statement about images and store it as cosign 3 does (a Sigstore bundle in an OCI referrer; --new-bundle-format=false: the .att tag)',
   builder: (y) =>
     signingFlagOptions(
       y
@@ -38,14 +38,17 @@ export const attestCommand: CommandModule<GlobalArgs, AttestArgs> = {
       const { resolvePredicateType } = await import('../../attest/predicate-types.ts');
       resolvePredicateType(args.type); // a bad --type fails before the password prompt or the token
       const bytes = await readPredicateFile(args.predicate);
-      const tlogUpload = args['tlog-upload'] !== false;
+      const { tlogUpload, flags } = await resolveServices(args);
       // as sign: scrypt (a key file) runs while the HTTP client loads and the targets are opened
-      const { setup: settingUp } = await startSigningSetup(ctx, args, tlogUpload);
+      const { setup: settingUp } = await startSigningSetup(ctx, flags, tlogUpload);
       const targets = [];
       for (const image of args.images) targets.push(await attachTarget(ctx, image, args.repository));
       const setup = await settingUp;
       const done = await attestImages(targets, {
         signer: setup.signer,
+        format: signatureFormat(args),
+        ...('bundleWitness' in setup && setup.bundleWitness ? { bundleWitness: setup.bundleWitness } : {}),
+        ...('material' in setup && setup.material ? { material: setup.material } : {}),
         ...(setup.envelopeWitness ? { witness: setup.envelopeWitness } : {}),
         ...('layerAnnotations' in setup && setup.layerAnnotations ? { layerAnnotations: setup.layerAnnotations } : {}),
         predicate: { bytes, source: args.predicate },
@@ -56,7 +59,7 @@ export const attestCommand: CommandModule<GlobalArgs, AttestArgs> = {
         now: nowFrom(ctx.env),
         logger: ctx.logger,
       });
-      for (const a of done) ioOf(args).stderr(`Pushing attestation to: ${a.attestationTag}`);
+      for (const a of done) ioOf(args).stderr(describeStored(a));
       return { text: '', json: done };
     }),
 };

@@ -3,7 +3,7 @@ import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
 import { nowFrom } from './attest.ts';
-import { signingFlagOptions, signingSetup, type SigningArgs } from './sign.ts';
+import { resolveServices, signatureFormat, signingFlagOptions, signingSetup, type SigningArgs } from './sign.ts';
 
 interface ReleaseArgs extends SigningArgs {
   image: string;
@@ -31,10 +31,11 @@ export const releaseCommand: CommandModule<GlobalArgs, ReleaseArgs> = {
       const { version } = await import('../main.ts');
       const reference = await ctx.parse(args.image);
       const target = await attachTarget(ctx, args.image, args.repository);
-      const tlogUpload = args['tlog-upload'] !== false;
-      const setup = await signingSetup(ctx, args, tlogUpload);
+      const { tlogUpload, flags } = await resolveServices(args);
+      const setup = await signingSetup(ctx, flags, tlogUpload);
       const r = await releaseImage(target, {
         ...setup,
+        format: signatureFormat(args),
         reference,
         attachSbom: args['attach-sbom'] === true,
         platform: args.platform,
@@ -47,8 +48,8 @@ export const releaseCommand: CommandModule<GlobalArgs, ReleaseArgs> = {
       const text = [
         `Released ${r.image}@${r.digest}`,
         `  SBOM: ${r.sbom.mediaType}, ${r.sbom.size} bytes, ${r.sbom.digest}${r.sbom.platform ? ` (${r.sbom.platform})` : ''}`,
-        ...r.signatures.map((s) => `  signature: ${s.signatureTag}${s.appended ? '' : ' (already present)'}`),
-        ...r.attestations.map((a) => `  attestation (${a.predicateType}): ${a.attestationTag}`),
+        ...r.signatures.map((s) => (s.format === 'bundle' ? `  signature (bundle): ${s.referrer}` : `  signature: ${s.signatureTag}${s.appended ? '' : ' (already present)'}`)),
+        ...r.attestations.map((a) => `  attestation (${a.predicateType}): ${a.format === 'bundle' ? `${a.referrer} (bundle)` : a.attestationTag}`),
         ...(r.sbomAttachment ? [`  unsigned SBOM: ${r.sbomAttachment.tag}`] : []),
       ];
       return { text, json: r };

@@ -14,6 +14,10 @@ export interface SigningArgs extends GlobalArgs {
   'rekor-url': string;
   'timestamp-server-url'?: string;
   'tlog-upload': boolean;
+  'new-bundle-format': boolean;
+  'with-legacy-tags': boolean;
+  'signing-config'?: string;
+  'trusted-root'?: string;
   yes?: boolean;
 }
 
@@ -26,6 +30,10 @@ export function signingFlagOptions<T>(y: import('yargs').Argv<T>) {
     .option('rekor-url', { type: 'string', default: 'https://rekor.sigstore.dev', describe: 'the Rekor transparency log' })
     .option('timestamp-server-url', { type: 'string', describe: 'RFC 3161 timestamp endpoint (Sigstore timestamp-authority JSON API), e.g. https://timestamp.sigstore.dev/api/v1/timestamp' })
     .option('tlog-upload', { type: 'boolean', default: true, describe: 'upload to the transparency log (--rekor-url) and store the entry with it (attestations: a dsse entry)' })
+    .option('new-bundle-format', { type: 'boolean', default: true, describe: "store a Sigstore bundle as an OCI referrer (cosign 3); false: cosign 2's sha256-<hex>.sig/.att tags" })
+    .option('with-legacy-tags', { type: 'boolean', default: false, describe: "also write cosign 2's .sig/.att tags, so readers of either format find the signature" })
+    .option('signing-config', { type: 'string', describe: "cosign 3's signing config (v0.2 JSON): Fulcio, Rekor and TSA endpoints; no Rekor entry = no transparency log" })
+    .option('trusted-root', { type: 'string', describe: 'Sigstore trusted root JSON (accepted for cosign compatibility; verification uses it)' })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'skip confirmation prompts' });
 }
 
@@ -77,7 +85,36 @@ export async function imageTarget(ctx: CliContext, input: string, signatureRepo:
 }
 
 /** The flags signingSetup reads (sign, attest, release). */
-export type SigningFlags = Pick<SigningArgs, 'key' | 'identity-token' | 'fulcio-url' | 'rekor-url' | 'timestamp-server-url' | 'yes'>;
+export type SigningFlags = Pick<SigningArgs, 'key' | 'identity-token' | 'fulcio-url' | 'rekor-url' | 'timestamp-server-url' | 'yes'> & Partial<Pick<SigningArgs, 'signing-config' | 'new-bundle-format' | 'with-legacy-tags'>>;
+
+/** `--new-bundle-format` and `--with-legacy-tags` as one choice. */
+export function signatureFormat(args: Partial<Pick<SigningArgs, 'new-bundle-format' | 'with-legacy-tags'>>): 'bundle' | 'legacy' | 'both' {
+  if (args['new-bundle-format'] === false) return 'legacy';
+  return args['with-legacy-tags'] === true ? 'both' : 'bundle';
+}
+
+/**
+ * `--tlog-upload` and the services: a `--signing-config` names Fulcio, Rekor and the TSA (a config without Rekor
+ * means no transparency log, as in cosign 3); otherwise the flags do.
+ */
+export async function resolveServices(args: SigningFlags & { 'tlog-upload'?: boolean }): Promise<{ tlogUpload: boolean; flags: SigningFlags }> {
+  const tlogFlag = args['tlog-upload'] !== false;
+  const trustedRoot = (args as { 'trusted-root'?: string })['trusted-root'];
+  if (trustedRoot !== undefined) {
+    // accepted as cosign 3 accepts it (signing needs nothing from it), but a file that is not there is a mistake
+    const [{ access }, errors] = await Promise.all([import('node:fs/promises'), import('../../core/errors.ts')]);
+    await access(trustedRoot).catch((err: unknown) => {
+      throw new errors.OcisignError('BAD_INPUT', `reading trusted root ${trustedRoot}: ${errors.describeError(err)}`, { cause: err });
+    });
+  }
+  if (!args['signing-config']) return { tlogUpload: tlogFlag, flags: args };
+  const { readSigningConfig } = await import('../../bundle/signing-config.ts');
+  const services = await readSigningConfig(args['signing-config']);
+  const flags: SigningFlags = { ...args, 'timestamp-server-url': services.tsaUrl };
+  if (services.fulcioUrl) flags['fulcio-url'] = services.fulcioUrl;
+  if (services.rekorUrl) flags['rekor-url'] = services.rekorUrl;
+  return { tlogUpload: tlogFlag && services.rekorUrl !== undefined, flags };
+}
 
 /**
  * The signer (key file or keyless) and its witnesses (Rekor, TSA) for the flags given: `witness` logs a
@@ -104,10 +141,11 @@ async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUploa
   const { OcisignError } = await import('../../core/errors.ts');
   if (!dispatcher) throw new OcisignError('INTERNAL', 'signing: no http dispatcher');
   const urls = { dispatcher, ...(tlogUpload ? { rekorUrl: args['rekor-url'] } : {}), ...(args['timestamp-server-url'] ? { tsaUrl: args['timestamp-server-url'] } : {}) };
+  const logged = urls.rekorUrl !== undefined || urls.tsaUrl !== undefined;
   if (args.key === undefined) {
     const { setupKeylessSigning, KEYLESS_NOTICE } = await import('../../keyless/setup.ts');
     const io = ioOf(args as object);
-    return setupKeylessSigning({
+    const setup = await setupKeylessSigning({
       ...urls,
       fulcioUrl: args['fulcio-url'],
       ...(args['identity-token'] !== undefined ? { identityToken: args['identity-token'] } : {}),
@@ -115,14 +153,29 @@ async function finishSigningSetup(ctx: CliContext, args: SigningFlags, tlogUploa
       log: (line) => io.stderr(line),
       confirm: args.yes === true ? undefined : () => confirmOnTty(io, KEYLESS_NOTICE),
     });
+    const signer = setup.signer as import('../../keyless/keyless-signer.ts').KeylessSigner;
+    const verifier = { pem: signer.verifierPem, der: signer.verifierDer };
+    const bundleWitness = logged ? (await import('../../bundle/bundle-witness.ts')).createBundleWitness({ ...urls, verifier }) : undefined;
+    return { ...setup, material: { certificate: signer.verifierDer }, ...(bundleWitness ? { bundleWitness } : {}) };
   }
   const { KeyVerifier } = await import('../../sign/key-signer.ts');
   // the Rekor/TSA clients (and the sigstore packages under them) load only when something is to be logged
-  const witnesses = urls.rekorUrl || urls.tsaUrl ? (await import('../../keyless/setup.ts')).keyWitness : undefined;
+  const witnesses = logged ? (await import('../../keyless/setup.ts')).keyWitness : undefined;
   const signer = await keySigner!;
   const witness = witnesses?.(signer.publicKey, urls);
   const envelopeWitness = witnesses?.(signer.publicKey, urls, 'dsse');
-  return { signer, verifier: new KeyVerifier(signer.publicKey), ...(witness ? { witness } : {}), ...(envelopeWitness ? { envelopeWitness } : {}) };
+  let bundleWitness;
+  if (logged) {
+    const [{ createBundleWitness }, { publicKeyVerifier }] = await Promise.all([import('../../bundle/bundle-witness.ts'), import('../../keyless/witness.ts')]);
+    bundleWitness = createBundleWitness({ ...urls, verifier: publicKeyVerifier(signer.publicKey) });
+  }
+  return {
+    signer,
+    verifier: new KeyVerifier(signer.publicKey),
+    ...(witness ? { witness } : {}),
+    ...(envelopeWitness ? { envelopeWitness } : {}),
+    ...(bundleWitness ? { bundleWitness } : {}),
+  };
 }
 
 /** cosign's "Are you sure you would like to continue? [y/N]", only when stdin and stderr are terminals. */
@@ -141,7 +194,7 @@ async function confirmOnTty(io: CliIo, notice: string): Promise<boolean> {
 
 export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
   command: 'sign <images..>',
-  describe: 'Sign images with a key, or keyless (Fulcio + Rekor), and store the signatures as cosign does (.sig tag)',
+  describe: 'Sign images with a key, or keyless (Fulcio + Rekor), and store the signatures as cosign 3 does (a Sigstore bundle in an OCI referrer; --new-bundle-format=false: the .sig tag)',
   builder: (y) =>
     signingFlagOptions(
       y
@@ -153,12 +206,12 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
     ),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
-      const tlogUpload = args['tlog-upload'] !== false;
+      const { tlogUpload, flags } = await resolveServices(args);
       // Decrypting the key (scrypt, ~0.25 s on the thread pool) starts first and overlaps with loading the
       // registry client, connecting and resolving the images; signImages resolves them again over the warm
       // connection. A failure of the warm-up is left to signImages to report, so users see the same error as
       // without the overlap.
-      const { setup: settingUp } = await startSigningSetup(ctx, args, tlogUpload);
+      const { setup: settingUp } = await startSigningSetup(ctx, flags, tlogUpload);
       const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);
       const repository = args.repository ?? ctx.env.COSIGN_REPOSITORY;
@@ -170,12 +223,30 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       const [setup] = await Promise.all([settingUp, warmUp]);
       const signed = await signImages(targets, {
         ...setup,
+        format: signatureFormat(args),
         annotations,
         recursive: args.recursive === true,
         tlogUpload,
+        now: sourceDateEpoch(ctx.env),
         logger: ctx.logger,
       });
-      for (const s of signed) ioOf(args).stderr(s.appended ? `Pushing signature to: ${s.signatureTag}` : `Signature already present: ${s.signatureTag}`);
+      for (const s of signed) ioOf(args).stderr(describeStored(s));
       return { text: '', json: signed };
     }),
 };
+
+/** SOURCE_DATE_EPOCH (whole seconds) as a Date, or undefined when unset. */
+export function sourceDateEpoch(env: Record<string, string | undefined>): Date | undefined {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  return epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
+}
+
+/** One stderr line for what sign, attest or release stored. */
+export function describeStored(s: import('../../ops/sign.ts').SignResult | import('../../ops/attest.ts').AttestResult): string {
+  if (s.format === 'bundle') {
+    const where = s.via === 'referrers-api' ? "listed by the registry's referrers API" : s.via === 'layout' ? 'listed in the layout index' : `listed in the fallback index ${s.tag}`;
+    return `Pushing bundle to: ${s.referrer} (${where})`;
+  }
+  if ('signatureTag' in s) return s.appended ? `Pushing signature to: ${s.signatureTag}` : `Signature already present: ${s.signatureTag}`;
+  return `Pushing attestation to: ${s.attestationTag}`;
+}

@@ -53,8 +53,7 @@ export function buildArtifactManifest(spec: ArtifactSpec): BuiltArtifact {
 /** Upload the empty config and the layers, then push the manifest as a referrer of its subject. */
 export async function pushArtifact(repo: Repository, spec: ArtifactSpec, options?: PushReferrerOptions): Promise<PushReferrerResult & { digest: string; size: number }> {
   const built = buildArtifactManifest(spec);
-  await repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES);
-  await Promise.all(spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes)));
+  await Promise.all([repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES), ...spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes))]);
   const result = await repo.pushReferrer(built.manifest, spec.subject, options);
   return { ...result, digest: built.manifest.digest, size: built.manifest.bytes.byteLength };
 }

@@ -26,7 +26,7 @@ export interface FallbackTagStore {
 }
 
 export interface FallbackUpdateOptions {
-  /** Rounds of write + read-back before giving up (default 16). */
+  /** Rounds of write + read-back before giving up (default 64: 64 racing writers on distribution 2.8 need ~20). */
   maxAttempts?: number;
   /** Confirm after settling (default true; tests of one writer may skip it). */
   settle?: boolean;
@@ -35,6 +35,8 @@ export interface FallbackUpdateOptions {
   logger?: Logger;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A read of the tag already under way (started beside the manifest PUT), used as the first read. */
+  firstRead?: Promise<Awaited<ReturnType<FallbackTagStore['read']>>>;
 }
 
 export interface FallbackUpdateResult {
@@ -73,7 +75,7 @@ class FallbackUpdate {
   private readonly store: FallbackTagStore;
   private readonly subjectDigest: string;
   private readonly entry: Descriptor;
-  private readonly options: FallbackUpdateOptions;
+  private options: FallbackUpdateOptions;
 
   constructor(store: FallbackTagStore, subjectDigest: string, entry: Descriptor, options: FallbackUpdateOptions) {
     this.store = store;
@@ -83,7 +85,7 @@ class FallbackUpdate {
   }
 
   async run(): Promise<FallbackUpdateResult> {
-    const maxAttempts = this.options.maxAttempts ?? 16;
+    const maxAttempts = this.options.maxAttempts ?? 64;
     let state = await this.read();
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (!this.isComplete(state)) {
@@ -109,7 +111,9 @@ class FallbackUpdate {
   /** The current index (remembered), an empty one only when the tag is confirmed absent. */
   private async read(): Promise<IndexState> {
     for (let round = 1; ; round++) {
-      const found = await this.retrying('reading', () => this.store.read());
+      const early = this.options.firstRead;
+      this.options = { ...this.options, firstRead: undefined };
+      const found = early ? await early.catch(() => this.retrying('reading', () => this.store.read())) : await this.retrying('reading', () => this.store.read());
       if (found) {
         const checked = checkFallbackIndex(found.raw, this.subjectDigest);
         if (!checked.ok) {
@@ -162,7 +166,7 @@ class FallbackUpdate {
 
   /** Registries fail transiently under concurrent writers (distribution 2.8 answers 500 mid-rewrite): retry I/O errors. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const tries = Math.min(this.options.maxAttempts ?? 16, 6);
+    const tries = Math.min(this.options.maxAttempts ?? 64, 6);
     for (let i = 1; ; i++) {
       try {
         return await fn();
@@ -180,8 +184,9 @@ class FallbackUpdate {
     return base + this.random() * base;
   }
 
+  /** Full jitter, growing to 2 s: spreads many racing writers out so each round has fewer of them. */
   private async backoff(attempt: number): Promise<void> {
-    const cap = Math.min(1000, 10 * 2 ** attempt);
+    const cap = Math.min(2000, 10 * 2 ** attempt);
     await (this.options.sleep ?? defaultSleep)(this.random() * cap);
   }
 

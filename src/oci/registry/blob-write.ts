@@ -98,7 +98,7 @@ async function patchChunk(ctx: RepoContext, blob: BlobTarget, at: URL, chunk: Ui
     body: chunk,
     scopes: [pushScope(ctx.name)],
     op: 'uploading chunk of blob',
-  }, [202]);
+  }, [202, 204]); // go-containerregistry's registry answers 204
   await discard(res.body);
   return location(ctx, blob, res);
 }

@@ -46,14 +46,25 @@ export async function listReferrers(ctx: RepoContext, digest: string, options: L
 export async function pushReferrer(ctx: RepoContext, manifest: RawManifest, subject: Descriptor, options: PushReferrerOptions = {}): Promise<PushReferrerResult> {
   const what = refText(ctx, manifest.digest);
   const entry = referrerDescriptor(manifest, subject.digest, `referrer ${what}`);
+  const tag = referrersTag(subject.digest);
+  const store = fallbackStore(ctx, tag);
+  // The probe and the first read of the fallback index go out beside the PUT (neither depends on it): one round
+  // trip instead of three before the index is written. Their answers are used only when the PUT succeeded.
+  const probe = hasReferrersApi(ctx, subject.digest);
+  const firstRead = probe.then((api) => (api ? undefined : store.read()), () => undefined);
+  probe.catch(() => undefined);
+  firstRead.catch(() => undefined);
   const res = await putManifestBytes(ctx, manifest.digest, manifest, {}, [200, 201, 202]);
   await discard(res.body);
-  if (header(res.headers, 'oci-subject') === subject.digest) return { via: 'referrers-api' };
-  if (await hasReferrersApi(ctx, subject.digest)) return { via: 'referrers-api' };
-  const tag = referrersTag(subject.digest);
-  const result = await addToFallbackIndex(fallbackStore(ctx, tag), subject.digest, entry, {
+  if (header(res.headers, 'oci-subject') === subject.digest) {
+    await Promise.allSettled([probe, firstRead]);
+    return { via: 'referrers-api' };
+  }
+  if (await probe) return { via: 'referrers-api' };
+  const result = await addToFallbackIndex(store, subject.digest, entry, {
     maxBytes: ctx.limits.maxManifestBytes,
     logger: ctx.session.options.logger,
+    firstRead,
     ...(options.settle !== undefined ? { settle: options.settle } : {}),
   });
   return { via: 'fallback-tag', tag, writes: result.writes };

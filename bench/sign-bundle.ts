@@ -1,0 +1,39 @@
+// `sign --key` writing cosign 3's bundle referrer, side by side with cosign 3.1.1 (same key file, so the same scrypt
+// cost; a signing config without services, as cosign 3 needs for key-only signing) on one loopback docker-registry
+// 2.8 (no referrers API: both append to the sha256-<hex> fallback index). Interleaved runs on one image.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ocisignCommand } from '../test/helpers/peers.ts';
+import { cosignKeyPair, interopSuite } from '../test/interop/context.ts';
+import { COSIGN3_BIN, KEY_ONLY_SIGNING_CONFIG, missing } from '../test/referrers/peers3.ts';
+import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
+
+export const bench: BenchFunction = async (options: BenchOptions): Promise<BenchRow[]> => {
+  const title = 'sign one image (bundle referrer, fallback index) vs cosign 3.1.1';
+  const no3 = missing(COSIGN3_BIN);
+  if (no3) return [{ title, note: `skipped: ${no3}` }];
+  const suite = interopSuite('http');
+  const ctx = await suite.ready(['cosign', 'ocisign']);
+  if (typeof ctx === 'string') return [{ title, note: `skipped: ${ctx}` }];
+  try {
+    const key = await cosignKeyPair(ctx, 'bench-bundle');
+    const image = await suite.push(ctx, 'bench-bundle');
+    const dir = await mkdtemp(join(tmpdir(), 'ocisign-bench-bundle-'));
+    const config = join(dir, 'signing-config.json');
+    const root = join(dir, 'trusted-root.json');
+    await writeFile(config, JSON.stringify(KEY_ONLY_SIGNING_CONFIG));
+    await writeFile(root, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
+    const ours = await ocisignCommand(['sign', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]);
+    const peer = {
+      command: COSIGN3_BIN,
+      args: ['sign', '--key', key.key, '--signing-config', config, '--trusted-root', root, '--yes', '--allow-http-registry', image.ref],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: join(dir, '.docker'), COSIGN_PASSWORD: key.password },
+    };
+    return [await compare(title, { name: 'ocisign sign', ...ours, env: { ...ours.env, COSIGN_PASSWORD: key.password } }, { name: 'cosign3 sign', ...peer }, options, 1.0)];
+  } finally {
+    await suite.stop();
+  }
+};
+
+if (import.meta.main) await runStandalone(bench);

@@ -60,6 +60,12 @@ export async function readAttachments(
     throw withContext(`reading ${where}`, err);
   }
   if (!manifest) return { tag, layers: [], mediaType: MediaType.OciManifest, configMediaType: MediaType.OciConfig };
+  return attachmentSetOf(repo, manifest, tag, options);
+}
+
+/** An attachment image already read (e.g. on a second look at a tag that answered "not found"), with its payloads. */
+export async function attachmentSetOf(repo: Repository, manifest: RawManifest, tag: string, options: ReadAttachmentsOptions = {}): Promise<AttachmentSet> {
+  const where = `${repo.displayName}:${tag}`;
   const set = parseAttachmentManifest(manifest, tag, where, { ...DEFAULT_LIMITS, ...options.limits });
   if (options.payloads) {
     await readPayloads(repo, set, where, { ...DEFAULT_LIMITS, ...options.limits }, options.concurrency ?? 8, options.expectedPayloads ?? []);

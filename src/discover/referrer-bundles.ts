@@ -10,7 +10,7 @@ import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { parseManifest, type Descriptor } from '../oci/manifest.ts';
-import type { ReferrersVia, Repository } from '../oci/repository.ts';
+import type { ReferrersListing, ReferrersVia, Repository } from '../oci/repository.ts';
 import { isBundleMediaType } from '../verify/evidence/from-bundle.ts';
 
 export interface ReferrerBundle {
@@ -39,8 +39,13 @@ export interface ReferrersFound {
 export const MAX_REFERRERS = 1000;
 
 export async function readReferrerBundles(repo: Repository, digest: string, limits: Limits, concurrency = 8): Promise<ReferrersFound> {
-  const where = `${repo.displayName}@${digest}`;
   const listing = await repo.listReferrers(digest); // its errors name the listing and the registry already
+  return bundlesOf(repo, listing, digest, limits, concurrency);
+}
+
+/** The bundles among the referrers a listing names. */
+export async function bundlesOf(repo: Repository, listing: ReferrersListing, digest: string, limits: Limits, concurrency = 8): Promise<ReferrersFound> {
+  const where = `${repo.displayName}@${digest}`;
   if (listing.descriptors.length > MAX_REFERRERS) {
     throw new OcisignError('BAD_INPUT', `listing referrers of ${where}: ${listing.descriptors.length} referrers, more than the limit of ${MAX_REFERRERS}`);
   }

@@ -10,10 +10,11 @@ import type { Statement } from '../attest/statement.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
-import { discover } from '../discover/discover.ts';
+import { discover, type DiscoverOptions } from '../discover/discover.ts';
+import { secondLook } from '../discover/second-look.ts';
 import type { PolicyViolation } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/policy-file.ts';
-import { checkAttestationClaims, claimedPredicateType } from '../verify/claims.ts';
+import { checkAttestationClaims, claimedPredicateType, COSIGN_SIGN_PREDICATE } from '../verify/claims.ts';
 import type { Evidence, Origin } from '../verify/evidence.ts';
 import type { ImageTarget } from './attest.ts';
 import {
@@ -23,6 +24,7 @@ import {
   describeRejections,
   originDigest,
   trustPolicyFor,
+  type Candidate,
   type CertificateSigner,
   type TrustOptions,
 } from './evidence-of.ts';
@@ -61,12 +63,19 @@ export interface VerifiedAttestations {
 
 export async function verifyAttestations(target: ImageTarget, options: VerifyAttestationOptions): Promise<VerifiedAttestations> {
   if (options.verifiers.length === 0 && (options.identities?.length ?? 0) === 0) throw new OcisignError('USAGE', 'verifying attestations: no public key or certificate identity given');
-  const found = await discover(
+  const discoverOptions: DiscoverOptions = { tags: ['attestation'], referrers: true, limits: options.limits };
+  let found = await discover(
     { image: target.image, ref: target.ref, name: target.name, ...(target.attachments ? { attachments: target.attachments } : {}) },
-    { tags: ['attestation'], referrers: true, limits: options.limits },
+    discoverOptions,
   );
   const what = `verifying attestations of ${target.name}`;
-  const candidates = candidatesOf(found);
+  // image signatures (sign/v1 bundles) count only when that very type is asked for
+  const wanted = (c: Candidate) => c.kind === 'attestation' || (options.type !== undefined && predicateTypeUri(options.type) === COSIGN_SIGN_PREDICATE);
+  let candidates = candidatesOf(found).filter(wanted);
+  if (candidates.length === 0) {
+    found = await secondLook(target.attachments ?? target.image, found, discoverOptions);
+    candidates = candidatesOf(found).filter(wanted);
+  }
   if (candidates.length === 0 && !options.policy) {
     const where = `${found.repository}:${found.tags.attestation?.tag ?? '?'}${found.referrers ? ` or its referrers (${found.referrers.via})` : ''}`;
     throw new OcisignError('NO_SIGNATURES', `${what}: no attestations found (${where})`);

@@ -11,7 +11,8 @@ import { mapLimit } from '../cosign/map-limit.ts';
 import { buildSimpleSigningPayload } from '../cosign/simple-signing.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import type { Limits } from '../core/limits.ts';
-import { discover } from '../discover/discover.ts';
+import { discover, type DiscoverOptions } from '../discover/discover.ts';
+import { secondLook } from '../discover/second-look.ts';
 import type { Repository } from '../oci/repository.ts';
 import { checkSignatureClaims } from '../verify/claims.ts';
 import type { Origin } from '../verify/evidence.ts';
@@ -76,11 +77,22 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   if (options.verifiers.length === 0 && (options.identities?.length ?? 0) === 0) {
     throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   }
-  const found = await discover(
+  const discoverOptions: DiscoverOptions = {
+    tags: ['signature'],
+    referrers: true,
+    limits: options.limits,
+    expectedPayloads: (d) => expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations),
+  };
+  let found = await discover(
     { image: target.image, ref: target.ref, name: target.name, ...(target.signatures ? { attachments: target.signatures } : {}) },
-    { tags: ['signature'], referrers: true, limits: options.limits, expectedPayloads: (d) => expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations) },
+    discoverOptions,
   );
-  const all = await withManifestArtifacts(candidatesOf(found), target.image, found.digest);
+  const signaturesOf = async () => (await withManifestArtifacts(candidatesOf(found), target.image, found.digest));
+  let all = await signaturesOf();
+  if (!all.some((c) => c.kind === 'signature')) {
+    found = await secondLook(target.signatures ?? target.image, found, discoverOptions);
+    all = await signaturesOf();
+  }
   const signatures = all.filter((c) => c.kind === 'signature');
   if (signatures.length === 0) {
     const attestations = all.length - signatures.length;

@@ -16,7 +16,7 @@ const attest: MatrixCommand = {
     await storeAttestation(env, image);
   },
   run: (env, image) =>
-    ocisign(['attest', '--key', env.key.key, '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', ...QUICK, image.viaProxy]),
+    ocisign(['attest', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', ...QUICK, image.viaProxy]),
   async succeeded(_env, image, _run, before) {
     assert.equal((await storedLayers(image, 'attestation')).length, before.att.length + 1, 'the new attestation was added');
   },

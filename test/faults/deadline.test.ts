@@ -20,7 +20,7 @@ it('--timeout: a registry that stops answering ends at the deadline, naming what
     assert.equal(r.code, 4, r.stderr);
     assertCleanFailure(r, env.proxy.host, '--timeout 2s');
     assert.match(r.stderr, new RegExp(`ocisign: .*${env.proxy.host}/faults/deadline:${sig}: the command's deadline of 2s \\(--timeout\\) passed\\n`));
-    const signed = await ocisign(['sign', '--key', env.key.key, '--tlog-upload=false', '-a', 'n=2', '--timeout', '2s', image.viaProxy]);
+    const signed = await ocisign(['sign', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '-a', 'n=2', '--timeout', '2s', image.viaProxy]);
     assert.equal(signed.code, 4, signed.stderr);
     assertCleanFailure(signed, env.proxy.host, 'sign --timeout 2s');
   } finally {

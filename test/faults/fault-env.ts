@@ -91,11 +91,11 @@ export function ocisign(args: string[]): Promise<CliRun> {
 }
 
 export function sign(env: FaultEnv, image: string, ...extra: string[]): Promise<CliRun> {
-  return ocisign(['sign', '--key', env.key.key, '--tlog-upload=false', ...extra, image]);
+  return ocisign(['sign', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', ...extra, image]);
 }
 
 export function attest(env: FaultEnv, image: string, ...extra: string[]): Promise<CliRun> {
-  return ocisign(['attest', '--key', env.key.key, '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', ...extra, image]);
+  return ocisign(['attest', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', ...extra, image]);
 }
 
 /** Layers stored in the image's `.sig`/`.att`/`.sbom` (in `repo`, by default the image's), read straight from the registry. */

@@ -153,12 +153,12 @@ export interface Stored {
 
 /** In-process (not under test): a signature with `-a n=<n>`, straight to the registry. */
 export async function storeSignature(env: FaultEnv, image: TestImage, n: string): Promise<void> {
-  const r = await runInProcess(['sign', '--key', env.key.key, '--tlog-upload=false', '-a', `n=${n}`, image.direct]);
+  const r = await runInProcess(['sign', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '-a', `n=${n}`, image.direct]);
   assert.equal(r.code, 0, r.stderr);
 }
 
 export async function storeAttestation(env: FaultEnv, image: TestImage): Promise<void> {
-  const r = await runInProcess(['attest', '--key', env.key.key, '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', image.direct]);
+  const r = await runInProcess(['attest', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '--predicate', env.predicate, '--type', 'slsaprovenance', image.direct]);
   assert.equal(r.code, 0, r.stderr);
 }
 

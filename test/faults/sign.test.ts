@@ -12,7 +12,7 @@ const sign: MatrixCommand = {
     await storeSignature(env, image, 'earlier');
     await storeAttestation(env, image);
   },
-  run: (env, image, { id }) => ocisign(['sign', '--key', env.key.key, '--tlog-upload=false', '-a', `n=${id}`, ...QUICK, image.viaProxy]),
+  run: (env, image, { id }) => ocisign(['sign', '--key', env.key.key, '--new-bundle-format=false', '--tlog-upload=false', '-a', `n=${id}`, ...QUICK, image.viaProxy]),
   async succeeded(_env, image, _run, before) {
     assert.equal((await storedLayers(image, 'signature')).length, before.sig.length + 1, 'the new signature was added');
   },

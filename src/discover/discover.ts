@@ -11,6 +11,7 @@ import type { AttachmentKind } from '../cosign/tags.ts';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.ts';
 import { OcisignError, withContext } from '../core/errors.ts';
 import { isDigest } from '../oci/digest.ts';
+import type { Descriptor } from '../oci/manifest.ts';
 import type { Repository } from '../oci/repository.ts';
 import { readReferrerBundles, type ReferrersFound } from './referrer-bundles.ts';
 
@@ -59,7 +60,7 @@ export async function discover(target: DiscoverTarget, options: DiscoverOptions)
       ),
       options.referrers ? readReferrerBundles(repo, digest, limits) : Promise.resolve(undefined),
     ]);
-  let found: { digest: string; mediaType: string };
+  let found: Descriptor;
   let sets: (readonly [AttachmentKind, AttachmentSet])[];
   let referrers: ReferrersFound | undefined;
   if (isDigest(target.ref)) {
@@ -76,8 +77,8 @@ export async function discover(target: DiscoverTarget, options: DiscoverOptions)
   };
 }
 
-/** The image's digest and media type (NOT_FOUND, exit 11, when absent). */
-export async function resolve(target: Pick<DiscoverTarget, 'image' | 'ref' | 'name'>): Promise<{ digest: string; mediaType: string }> {
+/** The image's descriptor, as a HEAD of it answers (NOT_FOUND, exit 11, when absent). */
+export async function resolve(target: Pick<DiscoverTarget, 'image' | 'ref' | 'name'>): Promise<Descriptor> {
   let found;
   try {
     found = await target.image.resolve(target.ref);
@@ -85,5 +86,5 @@ export async function resolve(target: Pick<DiscoverTarget, 'image' | 'ref' | 'na
     throw withContext(`resolving ${target.name}`, err);
   }
   if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return { digest: found.digest, mediaType: found.mediaType };
+  return { mediaType: found.mediaType, digest: found.digest, size: found.size };
 }

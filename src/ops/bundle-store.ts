@@ -55,20 +55,8 @@ export interface StoredBundle {
   tag?: string;
 }
 
-/**
- * resolveTarget with the size too (the referrer's `subject` is `{mediaType, digest, size}` from a HEAD of the
- * image): NOT_FOUND (exit 11) when absent.
- */
-export async function resolveSubject(target: { image: Repository; ref: string; name: string }): Promise<Descriptor> {
-  let found;
-  try {
-    found = await target.image.resolve(target.ref);
-  } catch (err) {
-    throw withContext(`resolving ${target.name}`, err);
-  }
-  if (!found) throw new OcisignError('NOT_FOUND', `resolving ${target.name}: image not found`);
-  return { mediaType: found.mediaType, digest: found.digest, size: found.size };
-}
+/** The image as the referrer's `subject` names it: `{mediaType, digest, size}` from a HEAD (NOT_FOUND, exit 11). */
+export { resolve as resolveSubject } from '../discover/discover.ts';
 
 /** The image digest as a descriptor from a HEAD of it (the referrer's `subject`). */
 export async function subjectDescriptor(image: Repository, digest: string, name: string): Promise<Descriptor> {

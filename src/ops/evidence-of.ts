@@ -22,23 +22,15 @@ export type Candidate = { origin: Origin; kind: EvidenceKind } & ({ evidence: Ev
 /** The `.sig` layers and referrer bundles, in that order; `kind` says which are image signatures. */
 export function candidatesOf(found: Discovered): Candidate[] {
   const out: Candidate[] = [];
-  const sig = found.tags.signature;
-  sig?.layers.forEach((layer, i) => {
-    const origin: Origin = { kind: 'tag', repository: found.repository, tag: sig.tag, layer: i, layerDigest: layer.descriptor.digest };
-    const e = layer.payload
-      ? evidenceFromSignatureLayer({ mediaType: layer.descriptor.mediaType, payload: layer.payload, annotations: layer.annotations }, origin)
-      : { ok: false as const, reason: 'payload was not read' };
-    out.push(e.ok ? { origin, kind: 'signature', evidence: e.value } : { origin, kind: 'signature', problem: e.reason });
-  });
-  const att = found.tags.attestation;
-  att?.layers.forEach((layer, i) => {
-    const origin: Origin = { kind: 'tag', repository: found.repository, tag: att.tag, layer: i, layerDigest: layer.descriptor.digest };
-    const e = layer.payload
-      ? evidenceFromAttestationLayer({ mediaType: layer.descriptor.mediaType, envelope: layer.payload, annotations: layer.annotations }, origin)
-      : { ok: false as const, reason: 'payload was not read' };
-    if (!e.ok) out.push({ origin, kind: 'attestation', problem: e.reason });
-    else for (const evidence of e.value) out.push({ origin, kind: 'attestation', evidence });
-  });
+  for (const kind of ['signature', 'attestation'] as const) {
+    const set = found.tags[kind];
+    set?.layers.forEach((layer, i) => {
+      const origin: Origin = { kind: 'tag', repository: found.repository, tag: set.tag, layer: i, layerDigest: layer.descriptor.digest };
+      const e = layer.payload ? evidenceOfLayer(kind, layer.descriptor.mediaType, layer.payload, layer.annotations, origin) : { ok: false as const, reason: 'payload was not read' };
+      if (!e.ok) out.push({ origin, kind, problem: e.reason });
+      else for (const evidence of e.value) out.push({ origin, kind, evidence });
+    });
+  }
   const refs = found.referrers;
   for (const b of refs?.bundles ?? []) {
     const origin: Origin = { kind: 'referrer', repository: found.repository, manifestDigest: b.manifestDigest, via: refs!.via };
@@ -50,6 +42,13 @@ export function candidatesOf(found: Discovered): Candidate[] {
     out.push({ origin, kind: 'signature', problem: p.reason });
   }
   return out;
+}
+
+/** A `.sig` layer is one signature; an `.att` envelope is one per signature it holds. */
+function evidenceOfLayer(kind: EvidenceKind, mediaType: string, payload: Uint8Array, annotations: Record<string, string>, origin: Origin) {
+  if (kind === 'attestation') return evidenceFromAttestationLayer({ mediaType, envelope: payload, annotations }, origin);
+  const e = evidenceFromSignatureLayer({ mediaType, payload, annotations }, origin);
+  return e.ok ? { ok: true as const, value: [e.value] } : e;
 }
 
 /** Trust as the callers give it. */

@@ -144,7 +144,7 @@ async function prepareTarget(target: SignTarget, options: SignOptions): Promise<
 async function prepareSignatureBundle(target: SignTarget, digest: string, root: Descriptor | undefined, options: SignOptions): Promise<PreparedBundle> {
   const subject = root ?? (await subjectDescriptor(target.image, digest, target.name));
   return prepareBundle(
-    { repo: target.signatures ?? target.image, name: target.name, subject, statement: buildSignStatement(digest, options.annotations), predicateType: COSIGN_SIGN_PREDICATE_TYPE },
+    { repo: target.signatures ?? target.image, name: target.name, subject, statement: buildSignStatement(digest, options.annotations, target.dockerReference), predicateType: COSIGN_SIGN_PREDICATE_TYPE },
     { signer: options.signer, ...(options.material ? { material: options.material } : {}), ...(options.bundleWitness ? { bundleWitness: options.bundleWitness } : {}) },
   );
 }

@@ -65,7 +65,8 @@ export function checkSignatureClaims(e: Evidence, expect: ImageExpectation): Che
       if (expect.checkDockerReference && subject.name !== expect.dockerReference) {
         return fail(`statement subject name ${JSON.stringify(subject.name ?? null)} is not ${JSON.stringify(expect.dockerReference)}`);
       }
-      return pass({ dockerReference: `${expect.dockerReference}@${expect.digest}`, digest: expect.digest, type: s.predicateType, optional: annotations });
+      // the identity ocisign signs as the subject's name; cosign 3 names none and prints the image reference
+      return pass({ dockerReference: subject.name ?? `${expect.dockerReference}@${expect.digest}`, digest: expect.digest, type: s.predicateType, optional: annotations });
     }
     case 'message': {
       if (e.content.digest !== expect.digest) return fail(`message signature is over ${e.content.digest}, not the image digest ${expect.digest}`);

@@ -55,7 +55,8 @@ test('sign --key writes one DSSE bundle v0.3 referrer shaped exactly as cosign 3
   const checked = checkBundle(bundle, digest, { publicKey });
   assert.deepEqual(checked.statement, {
     _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ digest: { sha256: digest.slice(7) }, annotations: { env: 'prod', team: 'x' } }],
+    // cosign 3's statement, with the signed identity (the layout's) as the subject's name
+    subject: [{ name: 'oci:layout', digest: { sha256: digest.slice(7) }, annotations: { env: 'prod', team: 'x' } }],
     predicateType: 'https://sigstore.dev/cosign/sign/v1',
     predicate: {},
   });

@@ -1,4 +1,5 @@
 /** OCI 1.1 artifact manifests: the empty config, layers, a subject; built and pushed as referrers. */
+import { isOcisignError } from '../../core/errors.ts';
 import { sha256Digest } from '../digest.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
 import { MediaType } from '../media-types.ts';
@@ -50,10 +51,28 @@ export function buildArtifactManifest(spec: ArtifactSpec): BuiltArtifact {
   return { manifest: { bytes, mediaType: MediaType.OciManifest, digest: sha256Digest(bytes) }, layers };
 }
 
-/** Upload the empty config and the layers, then push the manifest as a referrer of its subject. */
+/**
+ * Upload the empty config and the layers, then push the manifest as a referrer of its subject. Writers that push the
+ * same blob at the same moment (every bundle has the same empty config) meet distribution 2.8's upload race: the
+ * manifest PUT answers 400 MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID while another upload of the blob is in flight.
+ * Such an answer is retried, blobs first, a few times with backoff.
+ */
 export async function pushArtifact(repo: Repository, spec: ArtifactSpec, options?: PushReferrerOptions): Promise<PushReferrerResult & { digest: string; size: number }> {
   const built = buildArtifactManifest(spec);
-  await Promise.all([repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES), ...spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes))]);
-  const result = await repo.pushReferrer(built.manifest, spec.subject, options);
-  return { ...result, digest: built.manifest.digest, size: built.manifest.bytes.byteLength };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await Promise.all([repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES), ...spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes))]);
+      const result = await repo.pushReferrer(built.manifest, spec.subject, options);
+      return { ...result, digest: built.manifest.digest, size: built.manifest.bytes.byteLength };
+    } catch (err) {
+      if (attempt >= BLOB_RACE_ATTEMPTS || !isBlobRace(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+    }
+  }
+}
+
+const BLOB_RACE_ATTEMPTS = 5;
+
+function isBlobRace(err: unknown): boolean {
+  return isOcisignError(err, 'IO') && /\b(MANIFEST_BLOB_UNKNOWN|BLOB_UNKNOWN|DIGEST_INVALID)\b/.test(err.message);
 }

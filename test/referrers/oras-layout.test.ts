@@ -1,22 +1,16 @@
 // The layout form is oras's: `oras discover --oci-layout` (1.3.3) lists what ocisign signs into a layout, and
 // ocisign lists what `oras attach --oci-layout` wrote.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { runCli, testLayout, writeTestKeyPair } from '../cosign/test-image.ts';
 import { checkBundle, readBundles } from './check-bundle.ts';
 import { peersMissing, runOras } from '../helpers/peers.ts';
 
 test('oras discover --oci-layout finds ocisign bundles; ocisign lists what oras attach --oci-layout wrote', { skip: peersMissing('oras') }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-oras-layout-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const layout = join(dir, 'layout');
-  const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  const digest = await pushTestImage(repo, 'v1');
+  const { dir, layout, repo, digest } = await testLayout(t, 'ocisign-oras-layout-');
   const k = await writeTestKeyPair(join(dir, 'k'));
   const signed = await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
   assert.equal(signed.code, 0, signed.stderr);

@@ -4,14 +4,15 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ocisignCommand } from '../test/helpers/peers.ts';
+import { KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, toolsBin } from '../test/helpers/peers.ts';
 import { cosignKeyPair, interopSuite } from '../test/interop/context.ts';
-import { COSIGN3_BIN, KEY_ONLY_SIGNING_CONFIG, missing } from '../test/referrers/peers3.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
+
+const COSIGN3_BIN = join(toolsBin, 'cosign3');
 
 export const bench: BenchFunction = async (options: BenchOptions): Promise<BenchRow[]> => {
   const title = 'sign one image (bundle referrer, fallback index) vs cosign 3.1.1';
-  const no3 = missing(COSIGN3_BIN);
+  const no3 = peersMissing('cosign3');
   if (no3) return [{ title, note: `skipped: ${no3}` }];
   const suite = interopSuite('http');
   const ctx = await suite.ready(['cosign', 'ocisign']);

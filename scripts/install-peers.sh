@@ -15,7 +15,10 @@ apt_dir=$tools/apt
 # too so a minimal machine without libsqlite3 still works and every library matches trixie's glibc.
 packages=(cosign skopeo libc6 libgpgme11t64 libassuan9 libgpg-error0 libsqlite3-0)
 
-skip() { echo "install-peers: skipped: $*" >&2; exit 0; }
+say() { echo "install-peers: $*" >&2; }
+skip() { say "skipped: $*"; exit 0; }
+# shellcheck source=lib/apt-private.sh
+. "$repo/scripts/lib/apt-private.sh"
 
 wrappers_ok() {
   [ -x "$bin/cosign" ] && [ -x "$bin/skopeo" ] &&
@@ -23,64 +26,17 @@ wrappers_ok() {
 }
 
 if wrappers_ok; then
-  echo "install-peers: present: $(grep -E '^(cosign|skopeo|libc6) ' "$tools/versions" 2>/dev/null | tr '\n' ' ')" >&2
+  say "present: $(grep -E '^(cosign|skopeo|libc6) ' "$tools/versions" 2>/dev/null | tr '\n' ' ')"
   exit 0
 fi
 
-[ "$(id -u)" = 0 ] || skip "not root (apt-get download needs root here); interop tests will skip"
-command -v apt-get >/dev/null 2>&1 || skip "no apt-get on this machine"
-command -v dpkg-deb >/dev/null 2>&1 || skip "no dpkg-deb on this machine"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || skip "no $keyring"
-
-# The Debian mirror this machine already uses (first main archive URI, not the security one).
-uri=$(apt-get indextargets --format '$(URI)' 2>/dev/null | grep -v -- '-security' |
-  sed -n 's#^\(.*\)/dists/.*#\1#p' | head -n1 || true)
-if [ -z "$uri" ]; then
-  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v -- '-security' | head -n1 | awk '{print $1}' || true)
-fi
-[ -n "$uri" ] || uri=http://deb.debian.org/debian
-
-mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$bin"
-cat > "$apt_dir/sources.list.d/trixie.sources" <<SRC
-Types: deb
-URIs: $uri
-Suites: trixie
-Components: main
-Signed-By: $keyring
-SRC
-cat > "$apt_dir/apt.conf" <<CONF
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$apt_dir/sources.list.d";
-Dir::State::Lists "$apt_dir/lists";
-Dir::Cache "$apt_dir/cache";
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-APT::Architecture "amd64";
-CONF
-export APT_CONFIG=$apt_dir/apt.conf
-
-echo "install-peers: fetching trixie package lists from $uri" >&2
-if ! apt-get update -qq -o APT::Get::List-Cleanup=false >/dev/null 2>"$apt_dir/update.err"; then
-  cat "$apt_dir/update.err" >&2
-  skip "apt-get update for trixie failed (offline?)"
-fi
-
-cd "$apt_dir/debs"
+apt_private_require "interop tests will skip"
+mkdir -p "$bin"
+apt_private_setup "$apt_dir" trixie
+apt_private_update || skip "apt-get update for trixie failed (offline?)"
 unique=($(printf '%s\n' "${packages[@]}" | sort -u))
-echo "install-peers: downloading ${unique[*]}" >&2
-# apt-get download refuses to run as root into a dir _apt can't write; download as root without the sandbox.
-if ! apt-get download -qq -o APT::Sandbox::User=root "${unique[@]}" >/dev/null 2>"$apt_dir/download.err"; then
-  cat "$apt_dir/download.err" >&2
-  skip "apt-get download of the trixie peers failed"
-fi
-cd "$repo"
-
-rm -rf "$root.new"
-mkdir -p "$root.new"
-for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$root.new"; done
-rm -rf "$root"
-mv "$root.new" "$root"
+apt_private_download "${unique[@]}" || skip "apt-get download of the trixie peers failed"
+extract_debs "$root" "$apt_dir"/debs/*.deb
 
 lib=$root/usr/lib/x86_64-linux-gnu
 cat > "$bin/cosign" <<W
@@ -97,16 +53,12 @@ chmod 0755 "$bin/cosign" "$bin/skopeo"
 if ! wrappers_ok; then
   "$bin/cosign" version >&2 || true
   "$bin/skopeo" --version >&2 || true
-  echo "install-peers: the peers were extracted but do not run (see above)" >&2
+  say "the peers were extracted but do not run (see above)"
   exit 1
 fi
 # Debian's cosign build reports GitVersion "devel": record the package versions instead.
 # Other installers (install-sid-peers.sh) keep their own lines in the same file.
-{
-  grep -v -E '^(cosign|skopeo|libc6) ' "$tools/versions" 2>/dev/null || true
-  for p in cosign skopeo libc6; do
-    printf '%s %s\n' "$p" "$(dpkg-deb -f "$(ls "$apt_dir"/debs/${p}_*.deb | head -n1)" Version)"
-  done
-} > "$tools/versions.new"
-mv "$tools/versions.new" "$tools/versions"
-echo "install-peers: installed: $(tr '\n' ' ' < "$tools/versions")" >&2
+for p in cosign skopeo libc6; do
+  record_version "$p" "$(dpkg-deb -f "$(ls "$apt_dir"/debs/${p}_*.deb | head -n1)" Version)"
+done
+say "installed: $(tr '\n' ' ' < "$tools/versions")"

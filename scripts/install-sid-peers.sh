@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the current peers from Debian unstable (sid) without touching the system's apt setup (the same
-# private-APT_CONFIG technique as install-peers.sh, which keeps the trixie peers):
+# Fetches the current peers from Debian unstable (sid) without touching the system's apt setup (a private
+# APT_CONFIG, scripts/lib/apt-private.sh, as install-peers.sh uses for the trixie peers):
 #   cosign 3.1.1  → .work/tools/sid-root, wrapper .work/tools/bin/cosign3
 #   oras 1.3.3    → .work/tools/sid-root, wrapper .work/tools/bin/oras
 #   regsrv        → .work/tools/bin/regsrv: go-containerregistry's registry with the OCI 1.1 referrers API,
@@ -24,6 +24,8 @@ go_packages=(golang-1.27-go golang-1.27-src golang-github-google-go-containerreg
 
 say() { echo "install-sid-peers: $*" >&2; }
 skip() { say "skipped: $*"; exit 0; }
+# shellcheck source=lib/apt-private.sh
+. "$repo/scripts/lib/apt-private.sh"
 
 peers_ok() {
   [ -x "$bin/cosign3" ] && [ -x "$bin/oras" ] &&
@@ -38,52 +40,21 @@ if peers_ok && regsrv_ok; then
   exit 0
 fi
 
-[ "$(id -u)" = 0 ] || skip "not root (apt-get download needs root here); cosign 3 / oras / referrers-registry tests will skip"
-command -v apt-get >/dev/null 2>&1 || skip "no apt-get on this machine"
-command -v dpkg-deb >/dev/null 2>&1 || skip "no dpkg-deb on this machine"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || skip "no $keyring"
+apt_private_require "cosign 3 / oras / referrers-registry tests will skip"
 
-mkdir -p "$tools"
+mkdir -p "$bin"
 # .work is shared by every worktree on the machine: one installer at a time.
 exec 9>"$tools/.install-sid-peers.lock"
 flock 9
 
-# The Debian mirror this machine already uses (first main archive URI, not the security one).
-uri=$(apt-get indextargets --format '$(URI)' 2>/dev/null | grep -v -- '-security' |
-  sed -n 's#^\(.*\)/dists/.*#\1#p' | head -n1 || true)
-if [ -z "$uri" ]; then
-  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v -- '-security' | head -n1 | awk '{print $1}' || true)
-fi
-[ -n "$uri" ] || uri=http://deb.debian.org/debian
-
-mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$bin"
-cat > "$apt_dir/sources.list.d/sid.sources" <<SRC
-Types: deb
-URIs: $uri
-Suites: sid
-Components: main
-Signed-By: $keyring
-SRC
-cat > "$apt_dir/apt.conf" <<CONF
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$apt_dir/sources.list.d";
-Dir::State::Lists "$apt_dir/lists";
-Dir::Cache "$apt_dir/cache";
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-APT::Architecture "amd64";
-CONF
-export APT_CONFIG=$apt_dir/apt.conf
+apt_private_setup "$apt_dir" sid
 
 # The newest sid version of each package, as a .deb in $apt_dir/debs (reused when already downloaded).
 updated=
 fetch() {
   local missing=() p version
   if [ -z "$updated" ]; then
-    say "fetching sid package lists from $uri"
-    if ! apt-get update -qq -o APT::Get::List-Cleanup=false >/dev/null 2>"$apt_dir/update.err"; then
-      cat "$apt_dir/update.err" >&2
+    if ! apt_private_update; then
       for p in "$@"; do
         ls "$apt_dir"/debs/"$p"_*.deb >/dev/null 2>&1 || skip "apt-get update for sid failed (offline?)"
       done
@@ -98,33 +69,19 @@ fetch() {
     ls "$apt_dir"/debs/"${p}_${version//:/%3a}"_*.deb >/dev/null 2>&1 || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  say "downloading ${missing[*]}"
   for p in "${missing[@]}"; do rm -f "$apt_dir"/debs/"$p"_*.deb; done # older versions
-  # apt-get download as root into a dir _apt can't write: download without the sandbox.
-  if ! (cd "$apt_dir/debs" && apt-get download -qq -o APT::Sandbox::User=root "${missing[@]}" >/dev/null 2>"$apt_dir/download.err"); then
-    cat "$apt_dir/download.err" >&2
-    skip "apt-get download of ${missing[*]} from sid failed"
-  fi
+  apt_private_download "${missing[@]}" || skip "apt-get download of ${missing[*]} from sid failed"
 }
 
 # The newest downloaded .deb of a package.
 deb_of() { ls -v "$apt_dir"/debs/"$1"_*.deb | tail -n1; }
 version_of() { dpkg-deb -f "$(deb_of "$1")" Version; }
 
-# Replace this script's lines in .work/tools/versions, keeping the lines other installers wrote.
-record_version() {
-  local name=$1 version=$2 file=$tools/versions
-  { grep -v -E "^$name " "$file" 2>/dev/null || true; printf '%s %s\n' "$name" "$version"; } > "$file.new"
-  mv "$file.new" "$file"
-}
-
 if ! peers_ok; then
   fetch "${peer_packages[@]}"
-  rm -rf "$root.new"
-  mkdir -p "$root.new"
-  for p in "${peer_packages[@]}"; do dpkg-deb -x "$(deb_of "$p")" "$root.new"; done
-  rm -rf "$root"
-  mv "$root.new" "$root"
+  debs=()
+  for p in "${peer_packages[@]}"; do debs+=("$(deb_of "$p")"); done
+  extract_debs "$root" "${debs[@]}"
   for tool in cosign:cosign3 oras:oras; do
     # Relative to the wrapper, so the tools folder works from any worktree (.work may be a symlink).
     printf '#!/bin/sh\nexec "$(dirname "$(readlink -f "$0")")/../sid-root/usr/bin/%s" "$@"\n' "${tool%%:*}" > "$bin/${tool##*:}"

@@ -22,7 +22,6 @@
 import { OcisignError, isOcisignError } from '../core/errors.ts';
 import type { Logger } from './client-options.ts';
 import type { RawManifest } from './manifest.ts';
-import type { Repository } from './repository.ts';
 
 export interface ReadForUpdateOptions {
   /** Reads of an existing tag before giving up (default 4), with doubling delays from `delayMs` (default 250). */
@@ -44,7 +43,21 @@ export class TagUnreadableError extends OcisignError {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function readForUpdate(repo: Repository, tag: string, options: ReadForUpdateOptions = {}): Promise<RawManifest | undefined> {
+/**
+ * What readForUpdate reads through: a Repository, or a narrower store of one repository's manifests whose GET
+ * answers more than the bytes (`M`: the referrers fallback index keeps the ETag for its conditional write).
+ */
+export interface ManifestReader<M> {
+  /** `registry/repository`, for messages. */
+  readonly displayName: string;
+  /** GET by tag or digest; undefined on 404. */
+  getManifest(ref: string): Promise<M | undefined>;
+  /** HEAD; undefined on 404. */
+  resolve(ref: string): Promise<{ digest: string } | undefined>;
+  listTags(): Promise<string[]>;
+}
+
+export async function readForUpdate<M = RawManifest>(repo: ManifestReader<M>, tag: string, options: ReadForUpdateOptions = {}): Promise<M | undefined> {
   const first = await repo.getManifest(tag);
   if (first) return first;
   const [head, listed] = await Promise.all([repo.resolve(tag), isListed(repo, tag, options.logger)]);
@@ -70,7 +83,7 @@ function unreadable(evidence: string, tries: number): never {
 }
 
 /** Whether the tag list names `tag`; undefined when the registry does not let us list tags. */
-async function isListed(repo: Repository, tag: string, logger: Logger | undefined): Promise<boolean | undefined> {
+async function isListed(repo: ManifestReader<unknown>, tag: string, logger: Logger | undefined): Promise<boolean | undefined> {
   try {
     return (await repo.listTags()).includes(tag);
   } catch (err) {

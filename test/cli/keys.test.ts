@@ -1,37 +1,16 @@
 // The key commands run as a real process (bin/ocisign from source), with real env and piped stdin.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadPrivateKey, publicKeyFingerprint } from '../../src/sign/keys.ts';
-
-const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/ocisign');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliRun } from './run-cli.ts';
 
 /** Run ocisign in `cwd`; COSIGN_PASSWORD only when given (undefined = unset); `stdin` is piped then closed. */
-function ocisign(cwd: string, args: string[], opts: { password?: string; stdin?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OCISIGN_FROM_SOURCE: '1' };
-  delete env.COSIGN_PASSWORD;
-  if (opts.password !== undefined) env.COSIGN_PASSWORD = opts.password;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+function ocisign(cwd: string, args: string[], opts: { password?: string; stdin?: string } = {}): Promise<CliRun> {
+  return runCli(args, { cwd, env: { COSIGN_PASSWORD: opts.password }, stdin: opts.stdin ?? '' });
 }
 
 let dir: string;

@@ -1,7 +1,11 @@
-// Test helpers: a tiny image (and index) written through any Repository, key pairs written as cosign does,
-// and an in-process CLI runner.
+// Test helpers: a tiny image (and index) written through any Repository or into a throw-away layout, key pairs
+// written as cosign does, and an in-process CLI runner.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateKeyPair } from '../../src/ops/keys.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
+import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import type { Repository } from '../../src/oci/repository.ts';
 import { main } from '../../src/cli/main.ts';
 
@@ -19,6 +23,19 @@ export async function pushTestImage(repo: Repository, tag: string | undefined, s
   const digest = sha256Digest(manifest);
   await repo.putManifest(tag ?? digest, { bytes: manifest, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
   return digest;
+}
+
+/**
+ * A throw-away folder `dir` (named after `prefix`, removed after the test) holding the OCI layout `dir/layout` with
+ * one test image tagged v1 (`seed` as for pushTestImage).
+ */
+export async function testLayout(t: { after(fn: () => Promise<void>): void }, prefix: string, seed?: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const layout = join(dir, 'layout');
+  const repo = createLayoutRepository({ kind: 'layout', path: layout });
+  const digest = await pushTestImage(repo, 'v1', seed);
+  return { dir, layout, repo, digest };
 }
 
 /** An index over two images; returns the index and child digests. */

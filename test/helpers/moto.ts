@@ -20,6 +20,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit, stopChild } from './child-processes.ts';
 import { repoRoot } from './peers.ts';
 import { createTestCa } from './tls.ts';
 
@@ -44,19 +45,6 @@ export function motoAvailable(): string | undefined {
     return `no moto root at ${MOTO_ROOT} (run scripts/install-kms-emulators.sh as root; it builds it once with debootstrap)`;
   }
   return undefined;
-}
-
-const live = new Set<ChildProcess>();
-let exitHook = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
 }
 
 // Exits when the parent (the test process) goes away, then runs moto's own server entry point.
@@ -119,7 +107,7 @@ function launch(args: string[]): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/root' },
   });
-  track(child);
+  killOnExit(child);
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`moto did not start within ${READY_TIMEOUT_MS} ms: ${output.trim().slice(-500)}`)), READY_TIMEOUT_MS);
@@ -182,13 +170,7 @@ function motoHandle(child: ChildProcess, port: number, tls: boolean, caFile: str
       }
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child);
       for (const d of dirs) await rm(d, { recursive: true, force: true });
     },
   };

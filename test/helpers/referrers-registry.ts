@@ -19,6 +19,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { killOnExit, stopChild } from './child-processes.ts';
 import { toolsBin } from './peers.ts';
 
 export const REGSRV_BIN = join(toolsBin, 'regsrv');
@@ -29,21 +30,6 @@ export interface ReferrersRegistry {
   /** `http://127.0.0.1:PORT` */
   url: string;
   stop(): Promise<void>;
-}
-
-/** Registries still running: killed when the test process exits, even if a test forgot stop(). */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
 }
 
 /** undefined when the referrers registry can be started here, else why not (for t.skip). */
@@ -67,12 +53,12 @@ export async function startReferrersRegistry(options: ReferrersRegistryOptions =
   if (missing) throw new Error(missing);
   const args = [...(options.listing === 'ggcr' ? ['-ggcr-listing'] : []), '127.0.0.1:0'];
   const child = spawn(REGSRV_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  killOnExit(child);
   const host = await boundAddress(child);
   // A forgotten stop() must not keep the test process alive; the exit hook above still kills the registry.
   child.unref();
   for (const stream of [child.stdout, child.stderr] as unknown as { unref?(): void }[]) stream.unref?.();
-  return { host, url: `http://${host}`, stop: () => kill(child) };
+  return { host, url: `http://${host}`, stop: () => stopChild(child) };
 }
 
 function boundAddress(child: ChildProcess): Promise<string> {
@@ -101,18 +87,6 @@ function boundAddress(child: ChildProcess): Promise<string> {
         fail(new Error(`regsrv printed an unexpected first line: ${out.trim().slice(0, 200)}`));
       }
     });
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
 

@@ -21,6 +21,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { killOnExit, stopChild } from './child-processes.ts';
 import { createSigningCert, createTestCa } from './tls.ts';
 import { startTokenServer, type TokenServer } from './token-server.ts';
 
@@ -48,21 +49,6 @@ export interface TestRegistry {
 }
 
 const exec = promisify(execFile);
-
-/** Registries still running: killed when the test process exits, even if a test forgot stop(). */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
 
 /** undefined when the real registry can be started here, else why not (for t.skip). */
 export function registryAvailable(): string | undefined {
@@ -92,7 +78,7 @@ export async function startRegistry(opts: { mode: RegistryMode }): Promise<TestR
     const scheme = opts.mode === 'tls-basic' ? 'https' : 'http';
     const host = `127.0.0.1:${port}`;
     const stop = async (): Promise<void> => {
-      await kill(child);
+      await stopChild(child);
       for (const cleanup of cleanups) await cleanup();
       await rm(dir, { recursive: true, force: true });
     };
@@ -160,7 +146,7 @@ async function configure(mode: RegistryMode, dir: string, out: Partial<TestRegis
 /** Start the registry and read the port it bound from its "listening on" log line. */
 function launch(configFile: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  track(child);
+  killOnExit(child);
   let log = '';
   let started = false;
   return new Promise((resolve, reject) => {
@@ -182,17 +168,5 @@ function launch(configFile: string): Promise<{ child: ChildProcess; port: number
         resolve({ child, port: Number(match[1]) });
       }
     });
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }

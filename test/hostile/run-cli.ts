@@ -3,12 +3,12 @@
  * (so file permissions apply even when the tests run as root), with the peak RSS of the whole process tree
  * measured by GNU time.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from '../cli/run-cli.ts';
+import { BIN, spawnCollect } from '../cli/run-cli.ts';
 
 export interface HostileRun {
   code: number;
@@ -44,17 +44,8 @@ export async function runHostile(
     timeFile = join(dir, 'rss');
     argv = [TIME, '-f', '%M', '-o', timeFile, ...argv];
   }
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OCISIGN_FROM_SOURCE: options.fromSource === false ? '0' : '1', ...options.env };
-  const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, cwd: options.cwd, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += String(d)));
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-    child.on('error', reject);
-    child.on('close', (code, signal) => done({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
-  });
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, OCISIGN_FROM_SOURCE: options.fromSource === false ? '0' : '1', ...options.env };
+  const run = await spawnCollect(argv[0]!, argv.slice(1), { env, ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
   if (!timeFile) return run;
   const text = await readFile(timeFile, 'utf8');
   await rm(join(timeFile, '..'), { recursive: true, force: true });

@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import { after, describe, it, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadSigner, loadVerifiers } from '../../src/kms/load-key.ts';
-import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { importKeyPair } from '../../src/ops/keys.ts';
 import { signImages } from '../../src/ops/sign.ts';
 import { KeyVerifier } from '../../src/sign/key-signer.ts';
 import { publicKeyPem } from '../../src/sign/keys.ts';
-import { pushTestImage, runCli } from '../cosign/test-image.ts';
+import { runCli, testLayout } from '../cosign/test-image.ts';
 import { MOTO_ROOT } from '../helpers/moto.ts';
 import { describeRun, runCosign, runOcisign, scratchDir } from '../helpers/peers.ts';
 import { interopSuite, verifiedPayloads } from '../interop/context.ts';
@@ -107,11 +106,7 @@ describe('Ed25519 key files', () => {
 });
 
 test('an image signed with Ed25519ph (OpenSSL) verifies with `ocisign verify --key`', { skip: opensslMissing }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-ed25519ph-image-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const layout = join(dir, 'layout');
-  const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  const digest = await pushTestImage(repo, 'v1', 'ed25519ph');
+  const { dir, layout, repo, digest } = await testLayout(t, 'ocisign-ed25519ph-image-', 'ed25519ph');
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyPem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const phSigner = { publicKey, sign: (data: Uint8Array) => opensslEd25519ph(keyPem, data) };

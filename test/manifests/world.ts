@@ -2,7 +2,6 @@
 // signed with the trusted key, signed with another key, unsigned; the fixtures copied into a scratch folder with
 // the placeholder host `registry.example:5000` replaced by the registry's and `sha256:EXPORTER_DIGEST` by the
 // exporter's digest. Tests skip with the reason when the registry is missing.
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { openRepository } from '../../src/oci/open.ts';
 import { parseReference } from '../../src/oci/reference.ts';
+import { BIN, spawnCollect, type CliRun } from '../cli/run-cli.ts';
 import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
 import { registryAvailable, startRegistry, type TestRegistry } from '../helpers/registry-server.ts';
 
@@ -91,18 +91,7 @@ async function substitute(dir: string, replacements: Record<string, string>): Pr
 }
 
 /** Run bin/ocisign from source as a real process with `input` on its standard input. */
-export function runCliWithStdin(args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/ocisign');
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OCISIGN_FROM_SOURCE: '1' };
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
+export function runCliWithStdin(args: string[], input: string): Promise<CliRun> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, OCISIGN_FROM_SOURCE: '1' };
+  return spawnCollect(process.execPath, [BIN, ...args], { env, stdin: input });
 }

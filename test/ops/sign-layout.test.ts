@@ -1,19 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { readAttachments } from '../../src/cosign/attachments.ts';
-import { pushTestImage, pushTestIndex, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { pushTestIndex, runCli, testLayout, writeTestKeyPair } from '../cosign/test-image.ts';
 import { closedPortUrl } from '../helpers/sigstore-mock.ts';
 
 async function setup(t: { after(fn: () => Promise<void>): void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-sign-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const layout = join(dir, 'layout');
-  const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  const digest = await pushTestImage(repo, 'v1');
+  const { dir, layout, repo, digest } = await testLayout(t, 'ocisign-sign-');
   const k1 = await writeTestKeyPair(join(dir, 'k1'));
   const k2 = await writeTestKeyPair(join(dir, 'k2'));
   return { dir, layout, repo, digest, k1, k2 };

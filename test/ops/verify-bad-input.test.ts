@@ -1,21 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { attachmentTag } from '../../src/cosign/tags.ts';
 import { sha256Digest } from '../../src/oci/digest.ts';
-import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { pushTestImage, runCli, testLayout, writeTestKeyPair } from '../cosign/test-image.ts';
 
 async function setup(t: { after(fn: () => Promise<void>): void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-bad-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const layout = join(dir, 'layout');
-  const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  const digest = await pushTestImage(repo, 'v1');
+  const { dir, layout, repo, digest } = await testLayout(t, 'ocisign-bad-');
   const k = await writeTestKeyPair(join(dir, 'k'));
   return { dir, layout, repo, digest, k };
 }

@@ -8,10 +8,10 @@ import { pushArtifact } from '../../src/oci/referrers/artifact-manifest.ts';
 import { referrersTag } from '../../src/oci/referrers/referrers-tag.ts';
 import { createRegistryRepository } from '../../src/oci/registry/registry-repository.ts';
 import { BUNDLE, bundleArtifact } from './artifacts.ts';
-import { missing, REGSRV_BIN, startReferrersRegistry } from './peers3.ts';
+import { referrersRegistryAvailable, startReferrersRegistry, type ReferrersRegistry } from '../helpers/referrers-registry.ts';
 
-describe('referrers API (regsrv)', { skip: missing(REGSRV_BIN) }, () => {
-  let registry: Awaited<ReturnType<typeof startReferrersRegistry>>;
+describe('referrers API (regsrv)', { skip: referrersRegistryAvailable() }, () => {
+  let registry: ReferrersRegistry;
   const dispatcher = new Agent({ connections: 8 });
   before(async () => {
     registry = await startReferrersRegistry();

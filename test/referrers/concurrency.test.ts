@@ -18,7 +18,9 @@ import type { Repository } from '../../src/oci/repository.ts';
 import { pushTestImage, writeTestKeyPair } from '../cosign/test-image.ts';
 import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
 import { checkBundle, readBundles } from './check-bundle.ts';
-import { COSIGN3_BIN, KEY_ONLY_SIGNING_CONFIG, missing, REGSRV_BIN, runPeer, startReferrersRegistry } from './peers3.ts';
+import { cosign3SignKey } from '../helpers/cosign3.ts';
+import { peersMissing } from '../helpers/peers.ts';
+import { referrersRegistryAvailable, startReferrersRegistry } from '../helpers/referrers-registry.ts';
 
 const exec = promisify(execFile);
 const NODE = join(import.meta.dirname, '../../node_modules/.bin/node');
@@ -89,20 +91,16 @@ test(`docker-registry 2.8 (fallback index): ${SIGNERS} concurrent signers keep $
   t.after(() => registry.stop());
   await raceOn(t, registry.host, env);
 
-  const no3 = missing(COSIGN3_BIN);
+  const no3 = peersMissing('cosign3');
   if (no3) return t.diagnostic(`cosign 3.1.1 not measured: ${no3}`);
   const repo = openRepository(parseReference(`${registry.host}/race/cosign3`), { dispatcher: env.dispatcher });
   const digest = await pushTestImage(repo, 'v1', 'cosign3');
-  const config = join(env.dir, 'signing-config.json');
-  const root = join(env.dir, 'trusted-root.json');
-  await writeFile(config, JSON.stringify(KEY_ONLY_SIGNING_CONFIG));
-  await writeFile(root, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
-  const runs = await Promise.all(env.keys.map((k) => runPeer(COSIGN3_BIN, ['sign', '--key', k.key, '--signing-config', config, '--trusted-root', root, '--yes', '--allow-http-registry', `${registry.host}/race/cosign3@${digest}`], { COSIGN_PASSWORD: '' })));
+  const runs = await Promise.all(env.keys.map((k) => cosign3SignKey(`${registry.host}/race/cosign3@${digest}`, { ...k, password: '' })));
   const listed = (await repo.listReferrers(digest)).descriptors.length;
   t.diagnostic(`cosign 3.1.1 sign: ${runs.filter((r) => r.code === 0).length}/${SIGNERS} exited 0, ${listed}/${SIGNERS} bundles listed in the fallback index`);
 });
 
-test(`referrers-API registry (regsrv): ${SIGNERS} concurrent signers, ${ATTESTERS} attesters, all kept`, { skip: missing(REGSRV_BIN) }, async (t) => {
+test(`referrers-API registry (regsrv): ${SIGNERS} concurrent signers, ${ATTESTERS} attesters, all kept`, { skip: referrersRegistryAvailable() }, async (t) => {
   const env = await setup(t);
   const registry = await startReferrersRegistry();
   t.after(() => registry.stop());

@@ -10,18 +10,21 @@ import { Agent } from 'undici';
 import { openRepository } from '../../src/oci/open.ts';
 import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
 import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
-import { startSigstoreMock, MOCK_ISSUER, MOCK_SUBJECT, type SigstoreMock } from '../helpers/sigstore-mock.ts';
-import { COSIGN3_BIN, missing, ORAS_BIN, REGSRV_BIN, runPeer, startReferrersRegistry } from './peers3.ts';
+import {
+  cosign3VerifyAttestationKey, cosign3VerifyAttestationKeyless, cosign3VerifyKey, cosign3VerifyKeyless,
+} from '../helpers/cosign3.ts';
+import { orasDiscover, peersMissing } from '../helpers/peers.ts';
+import { referrersRegistryAvailable, startReferrersRegistry } from '../helpers/referrers-registry.ts';
+import { startSigstoreMock, MOCK_ISSUER, type SigstoreMock } from '../helpers/sigstore-mock.ts';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-const skip = registryAvailable() ?? missing(COSIGN3_BIN, ORAS_BIN, REGSRV_BIN);
+const skip = registryAvailable() ?? peersMissing('cosign3', 'oras') ?? referrersRegistryAvailable();
 
 describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
   const stops: Array<() => Promise<void>> = [];
   const dispatcher = new Agent({ connections: 8 });
   let dir: string;
   let mock: SigstoreMock;
-  let emptyRoot: string;
   let keys: { key: string; pub: string };
   let bom: string;
   const registries: Record<'distribution' | 'api', string> = { distribution: '', api: '' };
@@ -34,8 +37,6 @@ describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
     registries.distribution = plain.host;
     registries.api = api.host;
     keys = await writeTestKeyPair(join(dir, 'k'));
-    emptyRoot = join(dir, 'empty-root.json');
-    await writeFile(emptyRoot, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
     bom = join(dir, 'bom.json');
     await writeFile(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [] }));
   });
@@ -56,20 +57,19 @@ describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     return r;
   };
-  const cosign3 = (args: string[]) => runPeer(COSIGN3_BIN, [...args, '--allow-http-registry'], { COSIGN_PASSWORD: '' });
 
   for (const kind of ['distribution', 'api'] as const) {
     it(`${kind}: key-signed bundle (with -a) and a cyclonedx attestation pass cosign 3 verify / verify-attestation --type`, async () => {
       const img = await image(registries[kind], 'key');
       await ocisign(['sign', '--key', keys.key, '--tlog-upload=false', '-a', 'env=prod', img.ref]);
       await ocisign(['attest', '--key', keys.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, img.ref]);
-      const v = await cosign3(['verify', '--key', keys.pub, '--insecure-ignore-tlog', '--trusted-root', emptyRoot, '-a', 'env=prod', img.ref]);
+      const v = await cosign3VerifyKey(img.ref, keys.pub, { args: ['-a', 'env=prod'] });
       assert.equal(v.code, 0, v.stderr);
       assert.match(v.stdout, /"type":"https:\/\/sigstore.dev\/cosign\/sign\/v1"/);
-      const a = await cosign3(['verify-attestation', '--key', keys.pub, '--insecure-ignore-tlog', '--trusted-root', emptyRoot, '--type', 'cyclonedx', img.ref]);
+      const a = await cosign3VerifyAttestationKey(img.ref, keys.pub, 'cyclonedx');
       assert.equal(a.code, 0, a.stderr);
       const wrongKey = await writeTestKeyPair(join(dir, `other-${kind}`));
-      const refused = await cosign3(['verify', '--key', wrongKey.pub, '--insecure-ignore-tlog', '--trusted-root', emptyRoot, img.ref]);
+      const refused = await cosign3VerifyKey(img.ref, wrongKey.pub);
       assert.notEqual(refused.code, 0, 'another key is refused (the check can fail)');
     });
 
@@ -78,12 +78,11 @@ describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
       const services = ['--yes', '--fulcio-url', mock.fulcioUrl, '--rekor-url', mock.rekorUrl, '--timestamp-server-url', mock.tsaUrl, '--identity-token', await mock.token()];
       await ocisign(['sign', ...services, img.ref]);
       await ocisign(['attest', ...services, '--type', 'cyclonedx', '--predicate', bom, img.ref]);
-      const identity = ['--trusted-root', mock.trustedRootPath, '--certificate-identity', MOCK_SUBJECT, '--certificate-oidc-issuer', MOCK_ISSUER];
-      const v = await cosign3(['verify', ...identity, img.ref]);
+      const v = await cosign3VerifyKeyless(img.ref, mock);
       assert.equal(v.code, 0, v.stderr);
-      const a = await cosign3(['verify-attestation', ...identity, '--type', 'cyclonedx', img.ref]);
+      const a = await cosign3VerifyAttestationKeyless(img.ref, mock, 'cyclonedx');
       assert.equal(a.code, 0, a.stderr);
-      const otherIdentity = await cosign3(['verify', '--trusted-root', mock.trustedRootPath, '--certificate-identity', 'https://github.com/evil/app/.github/workflows/x.yml@refs/heads/main', '--certificate-oidc-issuer', MOCK_ISSUER, img.ref]);
+      const otherIdentity = await cosign3VerifyKeyless(img.ref, mock, { identity: 'https://github.com/evil/app/.github/workflows/x.yml@refs/heads/main', issuer: MOCK_ISSUER });
       assert.notEqual(otherIdentity.code, 0, 'another identity is refused');
     });
   }
@@ -91,12 +90,10 @@ describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
   it('oras discover lists ocisign fallback-index entries as bundles, with their annotations', async () => {
     const img = await image(registries.distribution, 'oras');
     await ocisign(['sign', '--key', keys.key, '--tlog-upload=false', img.ref]);
-    const r = await runPeer(ORAS_BIN, ['discover', '--plain-http', '--format', 'json', '--artifact-type', BUNDLE, img.ref]);
-    assert.equal(r.code, 0, r.stderr);
-    const found = JSON.parse(r.stdout) as { referrers: Array<{ artifactType: string; annotations?: Record<string, string> }> };
-    assert.equal(found.referrers.length, 1);
-    assert.equal(found.referrers[0]!.artifactType, BUNDLE);
-    assert.equal(found.referrers[0]!.annotations?.['dev.sigstore.bundle.predicateType'], 'https://sigstore.dev/cosign/sign/v1');
+    const referrers = await orasDiscover(img.ref, { artifactType: BUNDLE }); // throws unless oras exits 0
+    assert.equal(referrers.length, 1);
+    assert.equal(referrers[0]!.artifactType, BUNDLE);
+    assert.equal(referrers[0]!.annotations?.['dev.sigstore.bundle.predicateType'], 'https://sigstore.dev/cosign/sign/v1');
   });
 
   it('after ocisign copy to the other registry (fallback index → referrers API and back), cosign 3 still verifies', async () => {
@@ -108,9 +105,9 @@ describe('cosign 3.1.1 and oras 1.3.3 accept ocisign bundles', { skip }, () => {
     const back = `${registries.distribution}/copied-back/app:v1`;
     await ocisign(['copy', onApi, back]);
     for (const ref of [onApi, back]) {
-      const v = await cosign3(['verify', '--key', keys.pub, '--insecure-ignore-tlog', '--trusted-root', emptyRoot, ref]);
+      const v = await cosign3VerifyKey(ref, keys.pub);
       assert.equal(v.code, 0, `${ref}: ${v.stderr}`);
-      const a = await cosign3(['verify-attestation', '--key', keys.pub, '--insecure-ignore-tlog', '--trusted-root', emptyRoot, '--type', 'cyclonedx', ref]);
+      const a = await cosign3VerifyAttestationKey(ref, keys.pub, 'cyclonedx');
       assert.equal(a.code, 0, `${ref}: ${a.stderr}`);
     }
   });

@@ -1,30 +1,24 @@
 // The layout form is oras's: `oras discover --oci-layout` (1.3.3) lists what ocisign signs into a layout, and
 // ocisign lists what `oras attach --oci-layout` wrote.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
+import { runCli, testLayout, writeTestKeyPair } from '../cosign/test-image.ts';
 import { checkBundle, readBundles } from './check-bundle.ts';
-import { missing, ORAS_BIN, runPeer } from './peers3.ts';
+import { peersMissing, runOras } from '../helpers/peers.ts';
 
-test('oras discover --oci-layout finds ocisign bundles; ocisign lists what oras attach --oci-layout wrote', { skip: missing(ORAS_BIN) }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-oras-layout-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const layout = join(dir, 'layout');
-  const repo = createLayoutRepository({ kind: 'layout', path: layout });
-  const digest = await pushTestImage(repo, 'v1');
+test('oras discover --oci-layout finds ocisign bundles; ocisign lists what oras attach --oci-layout wrote', { skip: peersMissing('oras') }, async (t) => {
+  const { dir, layout, repo, digest } = await testLayout(t, 'ocisign-oras-layout-');
   const k = await writeTestKeyPair(join(dir, 'k'));
   const signed = await runCli(['sign', '--key', k.key, '--tlog-upload=false', `oci:${layout}@${digest}`]);
   assert.equal(signed.code, 0, signed.stderr);
   const sbom = join(dir, 'sbom.json');
   await writeFile(sbom, '{"bomFormat":"CycloneDX"}');
-  const attached = await runPeer(ORAS_BIN, ['attach', '--oci-layout', '--artifact-type', 'application/vnd.example.sbom', `${layout}@${digest}`, 'sbom.json:application/vnd.cyclonedx+json'], {}, 120_000, dir);
+  const attached = await runOras(['attach', '--oci-layout', '--artifact-type', 'application/vnd.example.sbom', `${layout}@${digest}`, 'sbom.json:application/vnd.cyclonedx+json'], { cwd: dir });
   assert.equal(attached.code, 0, attached.stderr);
-  const discovered = await runPeer(ORAS_BIN, ['discover', '--oci-layout', '--format', 'json', `${layout}@${digest}`]);
+  const discovered = await runOras(['discover', '--oci-layout', '--format', 'json', `${layout}@${digest}`]);
   assert.equal(discovered.code, 0, discovered.stderr);
   const referrers = (JSON.parse(discovered.stdout) as { referrers: Array<{ digest: string; artifactType: string }> }).referrers;
   const ours = (await readBundles(repo, digest))[0]!;

@@ -250,6 +250,33 @@ describe('referrers on docker-registry 2.8 and behind an intercepting proxy', { 
     }
   });
 
+  it('an index whose tag GET keeps answering 404 is read by the digest HEAD names; unreadable by that too: IO, left as it was', async () => {
+    const repo = proxied('unreadable/app');
+    const subject = await subjectIn(repo);
+    const first = await pushArtifact(repo, bundleArtifact(subject, 1), { settle: false });
+    const tag = referrersTag(subject.digest);
+    const notFound = { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}' };
+    front.intercept = (req) => (req.method === 'GET' && req.path === `/v2/unreadable/app/manifests/${tag}` ? notFound : undefined);
+    let second: Awaited<ReturnType<typeof pushArtifact>>;
+    try {
+      second = await pushArtifact(repo, bundleArtifact(subject, 2), { settle: false });
+    } finally {
+      front.intercept = undefined;
+    }
+    assert.deepEqual((await repo.listReferrers(subject.digest)).descriptors.map((d) => d.digest), [first.digest, second.digest]);
+
+    const before = (await direct('unreadable/app').resolve(tag))!.digest;
+    front.intercept = (req) => (req.method === 'GET' && (req.path.endsWith(`/manifests/${tag}`) || req.path.endsWith(`/manifests/${before}`)) ? notFound : undefined);
+    try {
+      await assert.rejects(pushArtifact(repo, bundleArtifact(subject, 3), { settle: false }), (err: Error) =>
+        isOcisignError(err, 'IO') && /updating the referrers index .*the tag exists \(HEAD answers sha256:[a-f0-9]{64}\) but reading it answers "not found"/.test(err.message));
+    } finally {
+      front.intercept = undefined;
+    }
+    assert.equal((await direct('unreadable/app').resolve(tag))!.digest, before, 'the index was not rewritten');
+    assert.deepEqual((await repo.listReferrers(subject.digest)).descriptors.map((d) => d.digest), [first.digest, second.digest]);
+  });
+
   it('a failing index write leaves the previous index as it was', async () => {
     const repo = proxied('failwrite/app');
     const subject = await subjectIn(repo);

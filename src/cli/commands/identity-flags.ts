@@ -31,6 +31,25 @@ export function identityFlagOptions<T>(y: Argv<T>) {
     .option('insecure-ignore-sct', { type: 'boolean', default: false, describe: 'keyless: do not require an embedded SCT in the certificate' });
 }
 
+/** The signature checks `verify` and `manifest verify` share (both read cosign's signatures of images). */
+export interface SignatureFlagArgs {
+  key?: string | string[];
+  /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
+  annotations?: string | string[];
+  'insecure-ignore-tlog'?: boolean;
+  'check-docker-reference'?: boolean;
+  repository?: string;
+}
+
+export function signatureFlagOptions<T>(y: Argv<T>) {
+  return y
+    .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
+    .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
+    .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
+    .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
+    .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' });
+}
+
 export interface TrustNeeds {
   /** No public key is trusted (no --key, no policy keys): identities (flags or policy) are all there is. */
   keyless: boolean;

@@ -4,18 +4,13 @@ import { EXIT_CODES, OcisignError, type ErrorCode } from '../../core/errors.ts';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
-import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
+import { identityFlagOptions, signatureFlagOptions, verificationTrust, type IdentityArgs, type SignatureFlagArgs } from './identity-flags.ts';
 import { ioOf, parseAnnotationFlags } from './sign.ts';
 import type { ManifestReport, VerifyManifestsOptions } from '../../ops/manifest-verify.ts';
 
-interface ManifestVerifyArgs extends GlobalArgs, IdentityArgs {
+interface ManifestVerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {
   /** The positionals: `manifest`, `verify`, then the PATHs (see the command's builder). */
   _: (string | number)[];
-  key?: string | string[];
-  annotations?: string | string[];
-  'insecure-ignore-tlog'?: boolean;
-  'check-docker-reference'?: boolean;
-  repository?: string;
   'max-workers': number;
   policy?: string;
   pin?: boolean;
@@ -28,16 +23,11 @@ const manifestVerifyCommand: CommandModule<GlobalArgs, ManifestVerifyArgs> = {
   command: 'verify',
   describe: 'Verify every image that Kubernetes or Compose manifests run (files, directories, - for stdin); --pin prints them pinned to the verified digests',
   builder: (y) =>
-    identityFlagOptions(y)
+    signatureFlagOptions(identityFlagOptions(y)
       .usage('$0 manifest verify [flags] PATH…\n\nPATH: a manifest file, a directory (*.yaml, *.yml, *.json, recursively) or - for standard input')
       .strict(false)
-      .strictOptions()
-      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
+      .strictOptions())
       .option('output', outputOption('text', 'text: one line per image; json: the report as data'))
-      .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
-      .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
-      .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
-      .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' })
       .option('max-workers', { type: 'number', default: 16, describe: 'images resolved and verified at once' })
       .option('policy', { type: 'string', describe: 'policy file: keys, identities, attestations, CEL conditions, and per-image rules (images:)' })
       .option('pin', { type: 'boolean', default: false, describe: 'when every image passes, print the manifests with each image pinned to name[:tag]@sha256:<verified digest>; the report goes to stderr' })

@@ -4,17 +4,11 @@ import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts'
 import type { Origin } from '../../verify/evidence.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
-import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
+import { identityFlagOptions, signatureFlagOptions, verificationTrust, type IdentityArgs, type SignatureFlagArgs } from './identity-flags.ts';
 import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
 
-interface VerifyArgs extends GlobalArgs, IdentityArgs {
+interface VerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {
   images: string[];
-  key?: string | string[];
-  /** Repeatable; not `array: true` (that would swallow the IMAGE positional). */
-  annotations?: string | string[];
-  'insecure-ignore-tlog'?: boolean;
-  'check-docker-reference'?: boolean;
-  repository?: string;
   'max-workers': number;
   policy?: string;
 }
@@ -23,13 +17,8 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
   command: 'verify <images..>',
   describe: 'Verify the cosign signatures of images with a public key, or keyless against a certificate identity',
   builder: (y) =>
-    identityFlagOptions(y)
-      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' })
-      .option('key', { type: 'string', describe: 'public key file, awskms://… or pkcs11:… key (repeat: any one key verifying is enough); without it: keyless' })
-      .option('annotations', { alias: 'a', type: 'string', describe: 'require key=value in the signed payload (repeatable, comma-separated)' })
-      .option('insecure-ignore-tlog', { type: 'boolean', default: false, describe: 'accept signatures without a verified transparency log entry' })
-      .option('check-docker-reference', { type: 'boolean', default: false, describe: 'also require the signed docker-reference to equal the image repository (not checked by cosign)' })
-      .option('repository', { type: 'string', describe: 'read signatures from this repository (default: $COSIGN_REPOSITORY)' })
+    signatureFlagOptions(identityFlagOptions(y)
+      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image references' }))
       .option('max-workers', { type: 'number', default: 8, describe: 'images verified at once' })
       .option('policy', { type: 'string', describe: 'policy file: signatures by its keys or keyless identities + its required attestations and CEL conditions (exit 14 on a violation)' })
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'json' as const, describe: 'json: the verified payloads as cosign prints them; text: each payload as signed' }),

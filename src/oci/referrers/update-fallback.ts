@@ -5,24 +5,31 @@
  * `If-Match` (distribution 2.8) are covered by the read-back: when our entry, or any entry we ever saw, is
  * missing, a concurrent writer replaced the index, so merge (theirs, then the ones they dropped, then ours) and
  * write again; after a confirmed write, wait and confirm once more, so a writer that read before our write
- * cannot drop us unseen. A 404 is trusted only once confirmed (read again, and the tag absent from the tag
- * list): a single 404 of an existing index must never start a fresh one and drop every entry.
+ * cannot drop us unseen. Every read goes through `readForUpdate` (oci/read-for-update.ts): a 404 is trusted only
+ * once confirmed, so a single 404 of an existing index never starts a fresh one that drops every entry, and an
+ * index that exists but cannot be read stops the update before anything is written.
  */
 import { OcisignError, isOcisignError, withContext } from '../../core/errors.ts';
 import type { Logger } from '../client-options.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
+import { TagUnreadableError, readForUpdate, type ManifestReader } from '../read-for-update.ts';
 import { checkFallbackIndex, serializeFallbackIndex, type FallbackIndex } from './fallback-index.ts';
 
-/** What the update needs of a registry: the tag read with its ETag, a conditional write, the tag list. */
-export interface FallbackTagStore {
-  /** `registry/repo:sha256-<hex>`, for messages. */
-  readonly display: string;
-  /** The manifest the tag names now, or undefined on 404. I/O failures throw. */
-  read(): Promise<{ raw: RawManifest; etag?: string } | undefined>;
+/** A manifest as read for the update: the bytes and the ETag to send back in `If-Match`. */
+export interface TagRead {
+  raw: RawManifest;
+  etag?: string;
+}
+
+/**
+ * What the update needs of a registry: readForUpdate's reads (GET with the ETag, HEAD, the tag list) and a
+ * conditional write of the tag. I/O failures throw.
+ */
+export interface FallbackTagStore extends ManifestReader<TagRead> {
+  /** The `sha256-<hex>` tag. */
+  readonly tag: string;
   /** PUT the index under the tag; `conflict` when the registry answered 412 to `If-Match`. */
   write(index: RawManifest, ifMatch: string | undefined): Promise<'written' | 'conflict'>;
-  /** Whether the tag appears in the repository's tag list (to confirm a 404). */
-  isListed(): Promise<boolean>;
 }
 
 export interface FallbackUpdateOptions {
@@ -36,7 +43,7 @@ export interface FallbackUpdateOptions {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** A read of the tag already under way (started beside the manifest PUT), used as the first read. */
-  firstRead?: Promise<Awaited<ReturnType<FallbackTagStore['read']>>>;
+  firstRead?: Promise<TagRead | undefined>;
 }
 
 export interface FallbackUpdateResult {
@@ -63,7 +70,7 @@ export async function addToFallbackIndex(
   try {
     return await new FallbackUpdate(store, subjectDigest, entry, options).run();
   } catch (err) {
-    throw withContext(`updating the referrers index ${store.display}`, err);
+    throw withContext(`updating the referrers index ${store.displayName}:${store.tag}`, err);
   }
 }
 
@@ -73,12 +80,15 @@ class FallbackUpdate {
   private writes = 0;
   private lastWriteMs = 0;
   private readonly store: FallbackTagStore;
+  /** `registry/repo:sha256-<hex>`, for messages. */
+  private readonly display: string;
   private readonly subjectDigest: string;
   private readonly entry: Descriptor;
   private options: FallbackUpdateOptions;
 
   constructor(store: FallbackTagStore, subjectDigest: string, entry: Descriptor, options: FallbackUpdateOptions) {
     this.store = store;
+    this.display = `${store.displayName}:${store.tag}`;
     this.subjectDigest = subjectDigest;
     this.entry = entry;
     this.options = options;
@@ -90,10 +100,10 @@ class FallbackUpdate {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (!this.isComplete(state)) {
         const outcome = await this.retrying('writing', () => this.write(state));
-        if (outcome === 'conflict') this.options.logger?.debug(`${this.store.display}: 412, another writer changed the index (attempt ${attempt})`);
+        if (outcome === 'conflict') this.options.logger?.debug(`${this.display}: 412, another writer changed the index (attempt ${attempt})`);
         state = await this.read();
         if (outcome === 'conflict' || !this.isComplete(state)) {
-          if (outcome === 'written') this.options.logger?.debug(`${this.store.display}: another writer replaced the index; merging (attempt ${attempt})`);
+          if (outcome === 'written') this.options.logger?.debug(`${this.display}: another writer replaced the index; merging (attempt ${attempt})`);
           await this.backoff(attempt);
           state = await this.read(); // never write from a read older than the backoff
           continue;
@@ -103,40 +113,28 @@ class FallbackUpdate {
       await (this.options.sleep ?? defaultSleep)(this.settleMs());
       state = await this.read();
       if (this.isComplete(state)) return this.result(state);
-      this.options.logger?.debug(`${this.store.display}: an entry went missing after settling; merging (attempt ${attempt})`);
+      this.options.logger?.debug(`${this.display}: an entry went missing after settling; merging (attempt ${attempt})`);
     }
     throw new OcisignError('IO', `could not confirm the write after ${maxAttempts} attempts: other writers keep replacing the index`);
   }
 
   /** The current index (remembered), an empty one only when the tag is confirmed absent. */
   private async read(): Promise<IndexState> {
-    for (let round = 1; ; round++) {
-      const early = this.options.firstRead;
-      this.options = { ...this.options, firstRead: undefined };
-      const found = early ? await early.catch(() => this.retrying('reading', () => this.store.read())) : await this.retrying('reading', () => this.store.read());
-      if (found) {
-        const checked = checkFallbackIndex(found.raw, this.subjectDigest);
-        if (!checked.ok) {
-          throw new OcisignError('IO', `refusing to replace the tag: ${checked.why}; the referrer is stored but not listed`);
-        }
-        if (checked.index.invalid.length > 0) {
-          throw new OcisignError('IO', `refusing to rewrite the index: ${checked.index.invalid[0]}; the referrer is stored but not listed`);
-        }
-        for (const d of checked.index.manifests) if (!this.known.has(d.digest)) this.known.set(d.digest, d);
-        return { index: checked.index, etag: found.etag };
-      }
-      if (await this.confirmAbsent()) return { index: { manifests: [], invalid: [], extra: {} }, etag: undefined };
-      if (round >= 5) throw new OcisignError('IO', 'the tag is listed but reading it keeps answering 404');
-      this.options.logger?.debug(`${this.store.display}: 404 but the tag is listed; reading again`);
-      await this.backoff(round);
+    const early = this.options.firstRead;
+    this.options = { ...this.options, firstRead: undefined };
+    // The early read stands in for readForUpdate's first GET only when it found the index: a 404 is confirmed here.
+    const found = (await early?.catch(() => undefined))
+      ?? (await this.retrying('reading', () => readForUpdate(this.store, this.store.tag, { logger: this.options.logger, sleep: this.options.sleep })));
+    if (!found) return { index: { manifests: [], invalid: [], extra: {} }, etag: undefined };
+    const checked = checkFallbackIndex(found.raw, this.subjectDigest);
+    if (!checked.ok) {
+      throw new OcisignError('IO', `refusing to replace the tag: ${checked.why}; the referrer is stored but not listed`);
     }
-  }
-
-  /** A 404 again after a short pause, and the tag not in the tag list. */
-  private async confirmAbsent(): Promise<boolean> {
-    await (this.options.sleep ?? defaultSleep)(20 + this.random() * 40);
-    if (await this.retrying('reading', () => this.store.read())) return false;
-    return !(await this.retrying('listing tags', () => this.store.isListed()));
+    if (checked.index.invalid.length > 0) {
+      throw new OcisignError('IO', `refusing to rewrite the index: ${checked.index.invalid[0]}; the referrer is stored but not listed`);
+    }
+    for (const d of checked.index.manifests) if (!this.known.has(d.digest)) this.known.set(d.digest, d);
+    return { index: checked.index, etag: found.etag };
   }
 
   private isComplete(state: IndexState): boolean {
@@ -164,15 +162,18 @@ class FallbackUpdate {
     return outcome;
   }
 
-  /** Registries fail transiently under concurrent writers (distribution 2.8 answers 500 mid-rewrite): retry I/O errors. */
+  /**
+   * Registries fail transiently under concurrent writers (distribution 2.8 answers 500 mid-rewrite): retry I/O errors,
+   * but not an index that exists and cannot be read (readForUpdate already read it again).
+   */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const tries = Math.min(this.options.maxAttempts ?? 64, 6);
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        if (!isOcisignError(err, 'IO') || i >= tries) throw err;
-        this.options.logger?.debug(`${this.store.display}: ${what} failed (${err.message}); retrying`);
+        if (!isOcisignError(err, 'IO') || err instanceof TagUnreadableError || i >= tries) throw err;
+        this.options.logger?.debug(`${this.display}: ${what} failed (${err.message}); retrying`);
         await this.backoff(i);
       }
     }

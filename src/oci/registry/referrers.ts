@@ -16,10 +16,11 @@ import { checkFallbackIndex, descriptorProblem } from '../referrers/fallback-ind
 import { referrerDescriptor } from '../referrers/referrer-descriptor.ts';
 import { referrersTag } from '../referrers/referrers-tag.ts';
 import type { ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing } from '../referrers/types.ts';
-import { addToFallbackIndex, type FallbackTagStore } from '../referrers/update-fallback.ts';
+import { addToFallbackIndex, type FallbackTagStore, type TagRead } from '../referrers/update-fallback.ts';
 import { refText, repoPath, type RepoContext } from './context.ts';
 import { discard, header, mediaTypeOf, readLimited } from './http-body.ts';
 import { errorFromResponse } from './http-error.ts';
+import { headManifest } from './manifests.ts';
 import { pullScope, pushScope } from './scopes.ts';
 import type { RegistrySession } from './session.ts';
 import { listTags, nextLink } from './tags.ts';
@@ -51,7 +52,7 @@ export async function pushReferrer(ctx: RepoContext, manifest: RawManifest, subj
   // The probe and the first read of the fallback index go out beside the PUT (neither depends on it): one round
   // trip instead of three before the index is written. Their answers are used only when the PUT succeeded.
   const probe = hasReferrersApi(ctx, subject.digest);
-  const firstRead = probe.then((api) => (api ? undefined : store.read()), () => undefined);
+  const firstRead = probe.then((api) => (api ? undefined : store.getManifest(tag)), () => undefined);
   probe.catch(() => undefined);
   firstRead.catch(() => undefined);
   const res = await putManifestBytes(ctx, manifest.digest, manifest, {}, [200, 201, 202]);
@@ -138,26 +139,31 @@ async function listFromFallbackTag(ctx: RepoContext, digest: string): Promise<De
   return checked.index.manifests;
 }
 
-/** The referrers tag of one subject as FallbackTagStore: GET with ETag, PUT with If-Match, the tag list. */
+/** The referrers tag of one subject as FallbackTagStore: GET with ETag, HEAD, the tag list, PUT with If-Match. */
 function fallbackStore(ctx: RepoContext, tag: string): FallbackTagStore {
   return {
-    display: refText(ctx, tag),
-    read: () => readTag(ctx, tag),
+    displayName: ctx.display,
+    tag,
+    getManifest: (ref) => readTag(ctx, ref),
+    resolve: (ref) => headManifest(ctx, ref),
+    listTags: () => listTags(ctx),
     write: async (index, ifMatch) => {
       const res = await putManifestBytes(ctx, tag, index, ifMatch ? { 'if-match': ifMatch } : {}, [200, 201, 202, 412]);
       await discard(res.body);
       return res.statusCode === 412 ? 'conflict' : 'written';
     },
-    isListed: async () => (await listTags(ctx)).includes(tag),
   };
 }
 
-/** GET a tag with every manifest type accepted (to see what it really names), its digest checked, and its ETag. */
-async function readTag(ctx: RepoContext, tag: string): Promise<{ raw: RawManifest; etag?: string } | undefined> {
-  const what = refText(ctx, tag);
+/**
+ * GET a tag (or a digest) with every manifest type accepted (to see what it really names), its digest checked, and
+ * its ETag.
+ */
+async function readTag(ctx: RepoContext, ref: string): Promise<TagRead | undefined> {
+  const what = refText(ctx, ref);
   const res = await ctx.session.expect({
     method: 'GET',
-    target: repoPath(ctx, `manifests/${tag}`),
+    target: repoPath(ctx, `manifests/${ref}`),
     headers: { accept: MANIFEST_ACCEPT.join(', ') },
     scopes: [pullScope(ctx.name)],
     op: 'getting referrers index',
@@ -171,9 +177,10 @@ async function readTag(ctx: RepoContext, tag: string): Promise<{ raw: RawManifes
   }
   const bytes = await readLimited(res.body, res.headers, ctx.limits.maxManifestBytes, `getting referrers index ${what}`);
   const declared = header(res.headers, 'docker-content-digest');
-  const digest = digestOf(bytes, declared && isDigest(declared) ? declared : 'sha256:');
-  if (declared && isDigest(declared) && declared !== digest) {
-    throw new OcisignError('IO', `getting referrers index ${what}: content digest ${digest} does not match Docker-Content-Digest ${declared}`);
+  const expected = isDigest(ref) ? ref : declared && isDigest(declared) ? declared : undefined;
+  const digest = digestOf(bytes, expected ?? 'sha256:');
+  if (expected && expected !== digest) {
+    throw new OcisignError('IO', `getting referrers index ${what}: content digest ${digest} does not match ${isDigest(ref) ? 'the digest asked for' : `Docker-Content-Digest ${declared}`}`);
   }
   const etag = header(res.headers, 'etag');
   return { raw: { bytes, digest, mediaType: ownMediaType(bytes) ?? mediaTypeOf(res.headers) ?? '' }, ...(etag ? { etag } : {}) };

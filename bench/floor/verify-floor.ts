@@ -2,10 +2,11 @@
  * The least a Node program can do for `verify --key K --insecure-ignore-tlog REPO@DIGEST…` on a plain-HTTP
  * registry, reading both places signatures live as ocisign must: the same undici parts as ocisign, the same
  * requests (HEAD the image, GET its `.sig`, GET its referrers — or the `sha256-<hex>` tag where the registry has
- * no referrers API — then each referrer manifest and its bundle blob), the `.sig` payload cosign writes recognised
- * by its digest, one ECDSA check per signature (over the payload, or a bundle's DSSE PAE) and the statement
- * subject check. No CLI parsing, no auth, no limits, no error reporting, no Sigstore library: a lower bound for
- * ocisign, bundled and run the way the CLI is (bench/floor/build.ts).
+ * no referrers API, the API not asked again once it answered that it has no such route — then each referrer
+ * manifest and its bundle blob), the `.sig` payload cosign writes recognised by its digest, one ECDSA check per
+ * signature (over the payload, or a bundle's DSSE PAE) and the statement subject check. No CLI parsing, no auth,
+ * no limits, no error reporting, no Sigstore library: a lower bound for ocisign, bundled and run the way the CLI
+ * is (bench/floor/build.ts).
  * Usage: node verify-floor.mjs KEY.pub HOST/REPO@sha256:… …
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -20,10 +21,16 @@ process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=10
 const MANIFESTS = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
+// as ocisign: once the registry answered that it has no referrers route (a text/plain 404), later images skip the API
+let noReferrersRoute = false;
+
 async function get(url: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Buffer | undefined> {
   const res = await request(url, { dispatcher, method, headers: { accept: MANIFESTS } });
   const body = Buffer.from(await res.body.arrayBuffer());
-  if (res.statusCode === 404) return undefined;
+  if (res.statusCode === 404) {
+    if (url.includes('/referrers/') && String(res.headers['content-type']).startsWith('text/plain')) noReferrersRoute = true;
+    return undefined;
+  }
   if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode}`);
   return body;
 }
@@ -46,7 +53,7 @@ async function legacySignatures(repository: string, base: string, digest: string
 }
 
 async function bundleSignatures(base: string, digest: string): Promise<string[]> {
-  const listing = (await get(`${base}/referrers/${digest}`)) ?? (await get(`${base}/manifests/${digest.replace(':', '-')}`));
+  const listing = (noReferrersRoute ? undefined : await get(`${base}/referrers/${digest}`)) ?? (await get(`${base}/manifests/${digest.replace(':', '-')}`));
   if (!listing) return [];
   const referrers = (JSON.parse(listing.toString('utf8')) as { manifests: { digest: string }[] }).manifests;
   const found = await Promise.all(referrers.map(async (r) => {

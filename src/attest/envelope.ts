@@ -1,13 +1,17 @@
-import { dsse } from '@sigstore/core';
 import { goJsonString } from '../cosign/go-json.ts';
 import type { Signer } from '../sign/signer.ts';
 
 /** DSSE payloadType of an in-toto statement; cosign refuses any other on verify. */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
-/** The bytes DSSE signs: PAE(payloadType, payload) (the helper @sigstore/core ships). */
+/**
+ * The bytes DSSE signs: PAE(payloadType, payload) = "DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload, lengths
+ * in ASCII decimal bytes (DSSE protocol spec). Written here rather than taken from @sigstore/core, which a key-based
+ * verify would otherwise load for this one line.
+ */
 export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  return dsse.preAuthEncoding(payloadType, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+  const head = Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType, 'utf8')} ${payloadType} ${payload.byteLength} `, 'utf8');
+  return Buffer.concat([head, payload]);
 }
 
 /**

@@ -33,6 +33,11 @@ export interface DiscoverOptions {
   limits?: Partial<Limits>;
   /** Payload bytes likely stored in the `.sig` (see readAttachments): those layers need no blob request. */
   expectedPayloads?: (digest: string) => readonly Uint8Array[];
+  /**
+   * Do not ask a registry's referrers API again once it said it has none (ListReferrersOptions); then
+   * `referrers.apiAssumedMissing` is set and a caller must not treat a failing verdict as final.
+   */
+  skipKnownMissingApi?: boolean;
 }
 
 export interface Discovered {
@@ -58,7 +63,7 @@ export async function discover(target: DiscoverTarget, options: DiscoverOptions)
           }).then((set) => [kind, set] as const),
         ),
       ),
-      options.referrers ? readReferrerBundles(repo, digest, limits) : Promise.resolve(undefined),
+      options.referrers ? readReferrerBundles(repo, digest, limits, { skipKnownMissingApi: options.skipKnownMissingApi === true }) : Promise.resolve(undefined),
     ]);
   let found: Descriptor;
   let sets: (readonly [AttachmentKind, AttachmentSet])[];

@@ -11,7 +11,7 @@ import type { Limits } from '../core/limits.ts';
 import { mapLimit } from '../cosign/map-limit.ts';
 import { parseManifest, type Descriptor } from '../oci/manifest.ts';
 import type { ReferrersListing, ReferrersVia, Repository } from '../oci/repository.ts';
-import { isBundleMediaType } from '../verify/evidence/from-bundle.ts';
+import { isBundleMediaType } from '../verify/evidence/bundle-media-types.ts';
 
 export interface ReferrerBundle {
   /** The referrer manifest's digest. */
@@ -28,6 +28,8 @@ export interface ReferrerProblem {
 
 export interface ReferrersFound {
   via: ReferrersVia;
+  /** Listed from the fallback tag without asking the API (the registry had said it has none): see secondLook. */
+  apiAssumedMissing?: true;
   bundles: ReferrerBundle[];
   /** Referrers that are not Sigstore bundles (by their artifactType or config media type). */
   others: { manifestDigest: string; artifactType: string }[];
@@ -38,9 +40,13 @@ export interface ReferrersFound {
 /** Referrers read at most; an image with more is refused rather than half-checked. */
 export const MAX_REFERRERS = 1000;
 
-export async function readReferrerBundles(repo: Repository, digest: string, limits: Limits, concurrency = 8): Promise<ReferrersFound> {
-  const listing = await repo.listReferrers(digest); // its errors name the listing and the registry already
-  return bundlesOf(repo, listing, digest, limits, concurrency);
+/**
+ * The bundles among the referrers of `digest`. With `skipKnownMissingApi`, a registry that already said it has no
+ * referrers route is not asked again (one request per image fewer); the result then says `apiAssumedMissing`.
+ */
+export async function readReferrerBundles(repo: Repository, digest: string, limits: Limits, options: { skipKnownMissingApi?: boolean } = {}): Promise<ReferrersFound> {
+  const listing = await repo.listReferrers(digest, options); // its errors name the listing and the registry already
+  return bundlesOf(repo, listing, digest, limits);
 }
 
 /** The bundles among the referrers a listing names. */
@@ -49,7 +55,7 @@ export async function bundlesOf(repo: Repository, listing: ReferrersListing, dig
   if (listing.descriptors.length > MAX_REFERRERS) {
     throw new OcisignError('BAD_INPUT', `listing referrers of ${where}: ${listing.descriptors.length} referrers, more than the limit of ${MAX_REFERRERS}`);
   }
-  const found: ReferrersFound = { via: listing.via, bundles: [], others: [], problems: [] };
+  const found: ReferrersFound = { via: listing.via, ...(listing.apiAssumedMissing ? { apiAssumedMissing: true as const } : {}), bundles: [], others: [], problems: [] };
   const seen = new Set<string>();
   const unique = listing.descriptors.filter((d) => !seen.has(d.digest) && seen.add(d.digest));
   await mapLimit(unique, concurrency, (d) => readOne(repo, d, digest, limits, found));

@@ -6,21 +6,23 @@
 import type { Discovered } from '../discover/discover.ts';
 import type { Verifier } from '../sign/signer.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
-import { allSans } from '../sigstore/certificate-identity.ts';
+import { allSans } from '../sigstore/sans.ts';
 import { OcisignError } from '../core/errors.ts';
 import { authenticate, type SignerInfo, type TrustPolicy } from '../verify/authenticate.ts';
 import { evidenceKind, type EvidenceKind } from '../verify/claims.ts';
 import { describeOrigin, type Evidence, type Origin } from '../verify/evidence.ts';
 import { evidenceFromAttestationLayer } from '../verify/evidence/from-attestation-layer.ts';
-import { evidenceFromBundle } from '../verify/evidence/from-bundle.ts';
 import { evidenceFromSignatureLayer } from '../verify/evidence/from-signature-layer.ts';
 import type { CompiledIdentityPolicy } from '../verify/identity.ts';
 
 /** One thing that may be a signature: evidence ready to check, or why it cannot be. */
 export type Candidate = { origin: Origin; kind: EvidenceKind } & ({ evidence: Evidence } | { problem: string });
 
-/** The `.sig` layers and referrer bundles, in that order; `kind` says which are image signatures. */
-export function candidatesOf(found: Discovered): Candidate[] {
+/**
+ * The `.sig` layers and referrer bundles, in that order; `kind` says which are image signatures. The bundle parser
+ * (@sigstore/bundle and its protobuf types) loads only when there are bundles.
+ */
+export async function candidatesOf(found: Discovered): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const kind of ['signature', 'attestation'] as const) {
     const set = found.tags[kind];
@@ -32,9 +34,11 @@ export function candidatesOf(found: Discovered): Candidate[] {
     });
   }
   const refs = found.referrers;
-  for (const b of refs?.bundles ?? []) {
+  const bundles = refs?.bundles ?? [];
+  const fromBundle = bundles.length > 0 ? (await import('../verify/evidence/from-bundle.ts')).evidenceFromBundle : undefined;
+  for (const b of bundles) {
     const origin: Origin = { kind: 'referrer', repository: found.repository, manifestDigest: b.manifestDigest, via: refs!.via };
-    const e = evidenceFromBundle(b.bytes, origin);
+    const e = fromBundle!(b.bytes, origin);
     out.push(e.ok ? { origin, kind: evidenceKind(e.value), evidence: e.value } : { origin, kind: 'signature', problem: e.reason });
   }
   for (const p of refs?.problems ?? []) {

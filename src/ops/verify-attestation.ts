@@ -71,10 +71,10 @@ export async function verifyAttestations(target: ImageTarget, options: VerifyAtt
   const what = `verifying attestations of ${target.name}`;
   // image signatures (sign/v1 bundles) count only when that very type is asked for
   const wanted = (c: Candidate) => c.kind === 'attestation' || (options.type !== undefined && predicateTypeUri(options.type) === COSIGN_SIGN_PREDICATE);
-  let candidates = candidatesOf(found).filter(wanted);
+  let candidates = (await candidatesOf(found)).filter(wanted);
   if (candidates.length === 0) {
     found = await secondLook(target.attachments ?? target.image, found, discoverOptions);
-    candidates = candidatesOf(found).filter(wanted);
+    candidates = (await candidatesOf(found)).filter(wanted);
   }
   if (candidates.length === 0 && !options.policy) {
     const where = `${found.repository}:${found.tags.attestation?.tag ?? '?'}${found.referrers ? ` or its referrers (${found.referrers.via})` : ''}`;

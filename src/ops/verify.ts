@@ -77,17 +77,35 @@ export async function verifyImage(target: VerifyTarget, options: VerifyOptions):
   if (options.verifiers.length === 0 && (options.identities?.length ?? 0) === 0) {
     throw new OcisignError('USAGE', 'verifying: no public key or certificate identity given');
   }
+  // A registry that answered for an earlier image that it has no referrers route is not asked again (one request
+  // per image fewer). A failing verdict reached that way is not final: the image is verified once more, the API
+  // asked, so a registry whose routes differ by repository can never make a signed image look unsigned.
+  const assumed = { used: false };
+  try {
+    return await verifyImageOnce(target, options, assumed);
+  } catch (err) {
+    if (!assumed.used || !(err instanceof OcisignError) || !VERDICTS.has(err.code)) throw err;
+    return verifyImageOnce(target, options);
+  }
+}
+
+const VERDICTS = new Set(['NO_SIGNATURES', 'NO_MATCHING_SIGNATURE', 'NO_CERTIFICATE']);
+
+/** One verification; with `assumed`, remembered "no referrers API" answers are used, and `assumed.used` says so. */
+async function verifyImageOnce(target: VerifyTarget, options: VerifyOptions, assumed?: { used: boolean }): Promise<VerifiedImage> {
   const discoverOptions: DiscoverOptions = {
     tags: ['signature'],
     referrers: true,
     limits: options.limits,
     expectedPayloads: (d) => expectedSimpleSigningPayloads(target.dockerReference, d, options.annotations),
+    skipKnownMissingApi: assumed !== undefined,
   };
   let found = await discover(
     { image: target.image, ref: target.ref, name: target.name, ...(target.signatures ? { attachments: target.signatures } : {}) },
     discoverOptions,
   );
-  const signaturesOf = async () => (await withManifestArtifacts(candidatesOf(found), target.image, found.digest));
+  if (assumed && found.referrers?.apiAssumedMissing) assumed.used = true;
+  const signaturesOf = async () => (await withManifestArtifacts(await candidatesOf(found), target.image, found.digest));
   let all = await signaturesOf();
   if (!all.some((c) => c.kind === 'signature')) {
     found = await secondLook(target.signatures ?? target.image, found, discoverOptions);

@@ -1,5 +1,4 @@
 import { randomBytes as nodeRandomBytes, scrypt } from 'node:crypto';
-import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { OcisignError } from '../core/errors.ts';
 import { decodeBase64Strict, decodePem, encodePem } from './pem.ts';
 
@@ -65,7 +64,7 @@ export async function encryptKeyJson(plaintext: Uint8Array, password: Password, 
   const random = options.randomBytes ?? nodeRandomBytes;
   const salt = Buffer.from(random(SALT_BYTES));
   const nonce = Buffer.from(random(NONCE_BYTES));
-  const key = await deriveKey(password, salt, N);
+  const [key, xsalsa20poly1305] = await Promise.all([deriveKey(password, salt, N), secretbox()]);
   const sealed = xsalsa20poly1305(key, nonce).encrypt(plaintext);
   key.fill(0);
   const envelope = {
@@ -97,7 +96,7 @@ export async function decryptPrivateKey(pemText: string, password: Password, sou
 /** Decrypt go-securesystemslib's JSON envelope. Parameters are checked before scrypt runs (DoS guard). */
 export async function decryptKeyJson(json: Uint8Array, password: Password, source: string): Promise<Buffer> {
   const envelope = parseEncryptedKeyJson(json, source);
-  const key = await deriveKey(password, envelope.salt, envelope.N);
+  const [key, xsalsa20poly1305] = await Promise.all([deriveKey(password, envelope.salt, envelope.N), secretbox()]);
   try {
     return Buffer.from(xsalsa20poly1305(key, envelope.nonce).decrypt(envelope.ciphertext));
   } catch {
@@ -147,4 +146,12 @@ function base64Field(obj: unknown, name: string, what: string): Buffer {
   const value = field(obj, name);
   if (typeof value !== 'string') throw new OcisignError('BAD_INPUT', `decoding ${what}: missing or not a string`);
   return decodeBase64Strict(value, what);
+}
+
+/**
+ * NaCl secretbox, loaded only when a key is encrypted or decrypted (verify never needs it; ~15 ms of start-up
+ * otherwise), while scrypt runs on the thread pool.
+ */
+async function secretbox() {
+  return (await import('@noble/ciphers/salsa.js')).xsalsa20poly1305;
 }

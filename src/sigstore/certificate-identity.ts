@@ -1,5 +1,8 @@
 import type { X509Certificate } from 'node:crypto';
 import { ASN1Obj, X509Certificate as CoreCertificate } from '@sigstore/core';
+import type { SubjectAlternativeNames } from './sans.ts';
+
+export { allSans, type SubjectAlternativeNames } from './sans.ts';
 
 const FULCIO = '1.3.6.1.4.1.57264.1';
 const OID_SAN = '2.5.29.17';
@@ -34,16 +37,6 @@ export type FulcioExtensionName = keyof typeof FULCIO_EXTENSIONS;
 
 /** The .1.1–.1.6 extensions hold raw strings; .1.7 and later hold a DER-encoded UTF8String. */
 const RAW_STRING_OIDS = new Set([1, 2, 3, 4, 5, 6].map((n) => `${FULCIO}.${n}`));
-
-/** Subject alternative names of a certificate, by kind. */
-export interface SubjectAlternativeNames {
-  email: string[];
-  uri: string[];
-  dns: string[];
-  ip: string[];
-  /** OtherName values (Fulcio puts usernames here under OID 1.3.6.1.4.1.57264.1.7). */
-  otherName: string[];
-}
 
 /** Who a certificate says signed: SANs, OIDC issuer, and every Fulcio extension present. */
 export interface CertificateIdentity {
@@ -122,9 +115,4 @@ function formatIp(bytes: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i + 1 < bytes.length; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
   return groups.join(':');
-}
-
-/** Every SAN value, the set cosign matches `--certificate-identity` against. */
-export function allSans(sans: SubjectAlternativeNames): string[] {
-  return [...sans.email, ...sans.uri, ...sans.dns, ...sans.ip, ...sans.otherName];
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { dsse } from '@sigstore/core';
 import { formatEnvelope, IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, signStatement } from '../../src/attest/envelope.ts';
 import { buildPredicateJson } from '../../src/attest/predicate.ts';
 import { predicateTypeUri, resolvePredicateType } from '../../src/attest/predicate-types.ts';
@@ -128,6 +129,13 @@ test('envelope: cosign JSON shape, PAE signature verifies, tampering is a reason
 
 test('envelope: PAE is DSSEv1 SP len SP type SP len SP payload', () => {
   assert.equal(Buffer.from(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, enc('{}'))).toString(), 'DSSEv1 28 application/vnd.in-toto+json 2 {}');
+  // lengths are byte counts, as @sigstore/core's helper (which ocisign no longer loads for this) computes them
+  const binary = new Uint8Array([0, 0xff, 0xc3, 0xa9, 10]);
+  for (const [type, payload] of [['application/vnd.in-toto+json', enc('{"é":1}')], ['tÿpe ü', binary], ['', new Uint8Array()]] as const) {
+    assert.deepEqual(Buffer.from(preAuthEncoding(type, payload)), dsse.preAuthEncoding(type, Buffer.from(payload)));
+  }
+  const view = new Uint8Array(Buffer.from('xx{}yy')).subarray(2, 4);
+  assert.equal(Buffer.from(preAuthEncoding('t', view)).toString(), 'DSSEv1 1 t 2 {}', 'a view into a larger buffer');
   assert.match(new TextDecoder().decode(formatEnvelope('t', enc('x'), enc('s'))), /^\{"payloadType":"t","payload":"eA==","signatures":\[\{"keyid":"","sig":"cw=="\}\]\}$/);
 });
 

@@ -11,6 +11,8 @@
  *                                               `proxy.clearFaults()` drops them all.
  *     { kind: 'status', status, retryAfter? }   answer this status with a distribution-style JSON error
  *     { kind: 'not-found' }                     404 MANIFEST_UNKNOWN / BLOB_UNKNOWN, though the thing exists
+ *     { kind: 'no-route' }                      404 `404 page not found` (text/plain): what distribution's router
+ *                                               answers for a path it has no route for (e.g. /referrers/)
  *     { kind: 'stall-headers' }                 forward upstream (writes happen), never answer
  *     { kind: 'stall-body' }                    forward, send the headers and half the body, then nothing
  *     { kind: 'reset' }                         drop the connection before forwarding (nothing reaches upstream)
@@ -57,6 +59,7 @@ export interface ManifestSpec {
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'not-found' }
+  | { kind: 'no-route' }
   | { kind: 'stall-headers' }
   | { kind: 'stall-body' }
   | { kind: 'reset' }
@@ -193,6 +196,9 @@ function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, ups
       return sendError(res, fault.status, fault.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', fault.retryAfter);
     case 'not-found':
       return sendError(res, 404, /\/blobs\//.test(req.url ?? '') ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN');
+    case 'no-route':
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+      return void res.end('404 page not found\n');
     case 'reset':
       req.socket.resetAndDestroy();
       return;

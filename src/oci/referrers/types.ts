@@ -17,11 +17,23 @@ export type ReferrersVia = 'referrers-api' | 'fallback-tag' | 'layout';
 export interface ReferrersListing {
   via: ReferrersVia;
   descriptors: Descriptor[];
+  /**
+   * `fallback-tag` without asking the API this time: the registry had already answered that it has no referrers
+   * route (see `skipKnownMissingApi`). Before an empty listing is taken as final, list again without that option.
+   */
+  apiAssumedMissing?: true;
 }
 
 export interface ListReferrersOptions {
   /** Only descriptors of this artifactType (sent to the API as a filter, and applied here in any case). */
   artifactType?: string;
+  /**
+   * Skip the API request when this registry already answered, in this process, that the referrers route does
+   * not exist (a 404 that is not a registry error: distribution 2.8's text/plain `404 page not found`). The
+   * listing then says `apiAssumedMissing`. A 404 with a registry error (`NAME_UNKNOWN`: a registry with the API
+   * not knowing one repository) is never remembered.
+   */
+  skipKnownMissingApi?: boolean;
 }
 
 export interface PushReferrerResult {

@@ -18,7 +18,7 @@ import { referrersTag } from '../referrers/referrers-tag.ts';
 import type { ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing } from '../referrers/types.ts';
 import { addToFallbackIndex, type FallbackTagStore, type TagRead } from '../referrers/update-fallback.ts';
 import { refText, repoPath, type RepoContext } from './context.ts';
-import { discard, header, mediaTypeOf, readLimited } from './http-body.ts';
+import { discard, header, mediaTypeOf, readLimited, readPrefix, type Body, type Headers } from './http-body.ts';
 import { errorFromResponse } from './http-error.ts';
 import { headManifest } from './manifests.ts';
 import { pullScope, pushScope } from './scopes.ts';
@@ -34,9 +34,35 @@ export const MAX_REFERRERS = 10_000;
 /** The referrers of `digest` in this repository: the API when the registry has it, else the fallback tag. */
 export async function listReferrers(ctx: RepoContext, digest: string, options: ListReferrersOptions = {}): Promise<ReferrersListing> {
   if (!isDigest(digest)) throw new OcisignError('BAD_INPUT', `listing referrers of ${ctx.display}: ${JSON.stringify(digest)} is not a digest`);
-  const fromApi = await listFromApi(ctx, digest, options.artifactType);
+  const assumed = options.skipKnownMissingApi === true && withoutReferrersRoute.has(ctx.session);
+  const fromApi = assumed ? undefined : await listFromApi(ctx, digest, options.artifactType);
   const listing = fromApi ?? { via: 'fallback-tag' as const, descriptors: await listFromFallbackTag(ctx, digest) };
-  return { via: listing.via, descriptors: filterListing(listing.descriptors, options.artifactType) };
+  return { via: listing.via, descriptors: filterListing(listing.descriptors, options.artifactType), ...(assumed ? { apiAssumedMissing: true as const } : {}) };
+}
+
+/**
+ * Registries (one session per host) whose referrers route does not exist: `GET /v2/<name>/referrers/<digest>` was
+ * answered 404 with a body that is not a registry error — distribution 2.8's router says `404 page not found`
+ * (text/plain) for every path it has no route for, whatever the repository. Listings that allow it
+ * (`skipKnownMissingApi`) then go straight to the fallback tag: one request per image fewer.
+ */
+const withoutReferrersRoute = new WeakSet<RegistrySession>();
+
+/** A 404 whose body is not a registry's JSON error: the server has no such route (not "no such repository"). */
+async function isMissingRoute(res: { statusCode: number; headers: Headers; body: Body }, maxBytes: number): Promise<boolean> {
+  if (res.statusCode !== 404) {
+    await discard(res.body);
+    return false;
+  }
+  const type = mediaTypeOf(res.headers);
+  const text = await readPrefix(res.body, maxBytes);
+  if (type !== undefined && type !== 'text/plain') return false;
+  try {
+    const doc = JSON.parse(text) as { errors?: unknown } | null;
+    return !(typeof doc === 'object' && doc !== null && Array.isArray(doc.errors));
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -102,7 +128,7 @@ async function listFromApi(ctx: RepoContext, digest: string, artifactType: strin
   for (let page = 1; page <= MAX_REFERRER_PAGES; page++) {
     const res = await ctx.session.send(referrersRequest(ctx, digest, target));
     if (page === 1 && NO_API.has(res.statusCode)) {
-      await discard(res.body);
+      if (await isMissingRoute(res, ctx.limits.maxErrorBodyBytes)) withoutReferrersRoute.add(ctx.session);
       return undefined;
     }
     if (res.statusCode !== 200) throw await errorFromResponse(res, 'listing referrers of', what, ctx.limits.maxErrorBodyBytes);

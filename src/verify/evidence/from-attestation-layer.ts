@@ -2,10 +2,10 @@
  * A cosign 2 `.att` layer (a DSSE envelope, with the same optional annotations as a `.sig` layer) as evidence:
  * a DSSE bundle, one per envelope signature (a Rekor entry records exactly one).
  */
-import { BUNDLE_V01_MEDIA_TYPE } from '@sigstore/bundle';
 import { CosignMediaType } from '../../cosign/media-types.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 import type { Evidence, Origin } from '../evidence.ts';
+import { BUNDLE_V01_MEDIA_TYPE } from './bundle-media-types.ts';
 import { parseEnvelope } from './envelope.ts';
 import { legacyMaterial } from './legacy-material.ts';
 

@@ -7,22 +7,10 @@ import { assertBundleLatest, assertBundleV01, assertBundleV02, bundleFromJSON, t
 import { parseBoundedJson } from '../../core/bounded-json.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 import type { Evidence, Origin } from '../evidence.ts';
+import { bundleVersion } from './bundle-media-types.ts';
 
 /** Bundles are small (a certificate, a log entry, an envelope); an SBOM attestation can be large. */
 export const MAX_BUNDLE_BYTES = 128 * 1024 * 1024;
-
-const VERSIONED = /^application\/vnd\.dev\.sigstore\.bundle\+json;version=(\d+\.\d+)$/;
-const DOTTED = /^application\/vnd\.dev\.sigstore\.bundle\.v(\d+\.\d+)\+json$/;
-
-/** The bundle version a media type names (`0.3` for both v0.3 spellings), or undefined. */
-export function bundleVersion(mediaType: string): string | undefined {
-  return VERSIONED.exec(mediaType)?.[1] ?? DOTTED.exec(mediaType)?.[1];
-}
-
-/** Whether a layer media type is a Sigstore bundle of any version (how referrers are recognised). */
-export function isBundleMediaType(mediaType: string): boolean {
-  return mediaType.startsWith('application/vnd.dev.sigstore.bundle');
-}
 
 export function evidenceFromBundle(bytes: Uint8Array, origin: Origin, artifact?: Uint8Array): Check<Evidence> {
   const parsed = parseBoundedJson(bytes, { maxBytes: MAX_BUNDLE_BYTES });

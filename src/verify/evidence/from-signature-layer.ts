@@ -3,11 +3,11 @@
  * chain, Rekor SET and RFC 3161 timestamp) as evidence: a message-signature bundle over the payload bytes.
  */
 import { createHash } from 'node:crypto';
-import { BUNDLE_V01_MEDIA_TYPE } from '@sigstore/bundle';
 import { decodeBase64Strict } from '../../cosign/base64.ts';
 import { CosignAnnotation, CosignMediaType } from '../../cosign/media-types.ts';
 import { fail, pass, type Check } from '../../sigstore/check.ts';
 import type { Evidence, Origin } from '../evidence.ts';
+import { BUNDLE_V01_MEDIA_TYPE } from './bundle-media-types.ts';
 import { legacyMaterial } from './legacy-material.ts';
 
 export interface SignatureLayerInput {

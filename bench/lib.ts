@@ -1,8 +1,9 @@
 // A tiny benchmark harness: run commands N times interleaved (A B A B …, so drift hits both alike), report the
-// median and minimum wall time and the peak RSS (through /usr/bin/time -f %M when it is installed), and print
+// median and minimum wall time, the peak RSS and CPU time (through /usr/bin/time when it is installed), optionally
+// the CPU time another process (a local registry) spent during each run, and print
 // markdown tables for the README. Benchmarks report numbers; nothing here asserts on time.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,10 @@ export interface Measurement {
   minMs: number;
   /** Largest peak RSS over the runs in KiB, when /usr/bin/time is available. */
   peakRssKb?: number;
+  /** Median user + system CPU time of the command (all its threads), when /usr/bin/time is available. */
+  cpuMs?: number;
+  /** Median CPU time `side` (see measure) spent during a run, e.g. the registry serving it. */
+  sideCpuMs?: number;
   failures: number;
   /** stderr of the first failed run, trimmed. */
   firstError?: string;
@@ -66,23 +71,27 @@ interface Sample {
   ms: number;
   code: number | null;
   rssKb?: number;
+  cpuMs?: number;
+  sideCpuMs?: number;
   stderr: string;
 }
 
-/** One run of a command: wall time from spawn to exit, and peak RSS through /usr/bin/time when present. */
+/** One run of a command: wall time from spawn to exit, and peak RSS and CPU time through /usr/bin/time when present. */
 export async function runOnce(cmd: BenchCommand, measureRss = hasTime()): Promise<Sample> {
   const dir = measureRss ? await mkdtemp(join(tmpdir(), 'ocisign-bench-')) : undefined;
   const rssFile = dir ? join(dir, 'rss') : undefined;
   const [command, args] = rssFile
-    ? [timeBin, ['-f', '%M', '-o', rssFile, cmd.command, ...cmd.args]]
+    ? [timeBin, ['-f', '%M %U %S', '-o', rssFile, cmd.command, ...cmd.args]]
     : [cmd.command, cmd.args];
   try {
     const started = process.hrtime.bigint();
     const { code, stderr } = await spawnQuiet(command, args, cmd);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const rssText = rssFile ? await readFile(rssFile, 'utf8').catch(() => '') : '';
-    const rss = Number.parseInt(rssText.trim().split('\n').pop() ?? '', 10);
-    return { ms, code, stderr, ...(Number.isFinite(rss) ? { rssKb: rss } : {}) };
+    const [rssField, user, system] = (rssText.trim().split('\n').pop() ?? '').split(' ');
+    const rss = Number.parseInt(rssField ?? '', 10);
+    const cpu = (Number(user) + Number(system)) * 1000;
+    return { ms, code, stderr, ...(Number.isFinite(rss) ? { rssKb: rss } : {}), ...(Number.isFinite(cpu) ? { cpuMs: cpu } : {}) };
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
@@ -119,22 +128,47 @@ function summarize(name: string, samples: Sample[]): Measurement {
     failures: failed.length,
   };
   if (rss.length > 0) m.peakRssKb = Math.max(...rss);
+  const cpu = ok.map((s) => s.cpuMs).filter((v): v is number => v !== undefined);
+  if (cpu.length > 0) m.cpuMs = median(cpu);
+  const side = ok.map((s) => s.sideCpuMs).filter((v): v is number => v !== undefined);
+  if (side.length > 0) m.sideCpuMs = median(side);
   if (failed.length > 0) m.firstError = failed[0]!.stderr.trim().split('\n').slice(-3).join(' | ');
   return m;
 }
 
-/** Run every command `warmup` + `runs` times, interleaved; only the timed runs count. */
-export async function measure(commands: BenchCommand[], options: BenchOptions = defaultOptions): Promise<Measurement[]> {
+/**
+ * Run every command `warmup` + `runs` times, interleaved; only the timed runs count. `side` reads the CPU time (ms)
+ * of another process so far, e.g. processCpuMs(registry pid): each sample then records what it spent during the run.
+ */
+export async function measure(commands: BenchCommand[], options: BenchOptions = defaultOptions, side?: () => number | undefined): Promise<Measurement[]> {
   const samples = commands.map(() => [] as Sample[]);
   for (let round = 0; round < options.warmup + options.runs; round++) {
     for (const [i, cmd] of commands.entries()) {
       if (cmd.before) await cmd.before();
+      const sideBefore = side?.();
       const sample = await runOnce(cmd);
+      const sideAfter = side?.();
+      if (sideBefore !== undefined && sideAfter !== undefined) sample.sideCpuMs = sideAfter - sideBefore;
       if (round >= options.warmup) samples[i]!.push(sample);
     }
   }
   return commands.map((cmd, i) => summarize(cmd.name, samples[i]!));
 }
+
+/** user + system CPU time (ms) a process has used so far, from /proc/PID/stat; undefined where unreadable. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) ": state is field 3
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
 
 /** Measure ours against a peer and return one table row. */
 export async function compare(title: string, ours: BenchCommand, peer: BenchCommand | undefined, options: BenchOptions, target?: number): Promise<BenchRow> {
@@ -157,7 +191,9 @@ function ms(value: number | undefined): string {
 function cell(m: Measurement | undefined): string {
   if (!m) return '–';
   const fails = m.failures > 0 ? ` (${m.failures} failed)` : '';
-  return `${m.name}: ${ms(m.medianMs)} (min ${ms(m.minMs)}, n=${m.runs})${fails}`;
+  // CPU shown only where the bench asked for the side process too (the two belong together)
+  const cpu = m.sideCpuMs !== undefined && m.cpuMs !== undefined ? `; CPU ${ms(m.cpuMs)} + registry ${ms(m.sideCpuMs)}` : '';
+  return `${m.name}: ${ms(m.medianMs)} (min ${ms(m.minMs)}, n=${m.runs}${cpu})${fails}`;
 }
 
 function rss(m: Measurement | undefined): string {

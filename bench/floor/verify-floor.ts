@@ -7,17 +7,18 @@
  * signature (over the payload, or a bundle's DSSE PAE) and the statement subject check. No CLI parsing, no auth,
  * no limits, no error reporting, no Sigstore library: a lower bound for ocisign, bundled and run the way the CLI
  * is (bench/floor/build.ts).
+ * Built twice: with undici (as ocisign), and with node:http (keep-alive Agent, 8 sockets) in its place — the same
+ * requests through Node's own HTTP client, whose parser is native, not WebAssembly: the floor for a Node program
+ * that would change HTTP clients (bench/floor/build.ts, FLOOR_TRANSPORT).
  * Usage: node verify-floor.mjs KEY.pub HOST/REPO@sha256:… …
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from '../../src/oci/registry/undici.ts';
 
 const [keyFile, ...refs] = process.argv.slice(2);
 const key = createPublicKey(readFileSync(keyFile!));
-const dispatcher = new Agent({ connections: 8 });
-// as ocisign's CLI (src/cli/dispatcher.ts): no background tier-up of undici's WebAssembly parser
-process.getBuiltinModule('node:v8').setFlagsFromString('--wasm-tiering-budget=1000000000');
+// replaced at build time (bench/floor/build.ts): only the chosen transport is bundled
+const transport = process.env.FLOOR_TRANSPORT === 'node-http' ? await import('./transport-node-http.ts') : await import('./transport-undici.ts');
 const MANIFESTS = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
 const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
@@ -25,10 +26,10 @@ const SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 let noReferrersRoute = false;
 
 async function get(url: string, method: 'GET' | 'HEAD' = 'GET'): Promise<Buffer | undefined> {
-  const res = await request(url, { dispatcher, method, headers: { accept: MANIFESTS } });
-  const body = Buffer.from(await res.body.arrayBuffer());
+  const res = await transport.send(url, method, { accept: MANIFESTS });
+  const body = res.body;
   if (res.statusCode === 404) {
-    if (url.includes('/referrers/') && String(res.headers['content-type']).startsWith('text/plain')) noReferrersRoute = true;
+    if (url.includes('/referrers/') && String(res.contentType).startsWith('text/plain')) noReferrersRoute = true;
     return undefined;
   }
   if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode}`);
@@ -94,4 +95,4 @@ await Promise.all(
   }),
 );
 process.stdout.write(`${out.join('\n')}\n`);
-await dispatcher.close();
+await transport.close();

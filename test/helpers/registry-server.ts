@@ -9,7 +9,7 @@
  *     'token'      plain HTTP + token auth; `tokenServer` is the jose-based token server
  *                  (username/password get pull,push,delete; `readOnlyUser` gets pull only;
  *                  `refreshToken` is an identity token of `username`)
- *   TestRegistry = { host: '127.0.0.1:PORT', url, caPem?, caFile?, username?, password?, dir, stop() }
+ *   TestRegistry = { host: '127.0.0.1:PORT', url, caPem?, caFile?, username?, password?, dir, pid?, stop() }
  *
  * Storage lives in a temp dir (deleted by stop()); storage.delete.enabled is true. startRegistry throws
  * (message = the reason) when the registry or htpasswd (apache2-utils, for 'tls-basic') is missing.
@@ -45,6 +45,8 @@ export interface TestRegistry {
   refreshToken?: string;
   tokenServer?: TokenServer;
   dir: string;
+  /** The registry process (bench/ reads its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export async function startRegistry(opts: { mode: RegistryMode }): Promise<TestR
       for (const cleanup of cleanups) await cleanup();
       await rm(dir, { recursive: true, force: true });
     };
-    return { host, url: `${scheme}://${host}`, mode: opts.mode, dir, stop, ...extra };
+    return { host, url: `${scheme}://${host}`, mode: opts.mode, dir, stop, ...(child.pid !== undefined ? { pid: child.pid } : {}), ...extra };
   } catch (err) {
     for (const cleanup of cleanups) await cleanup();
     await rm(dir, { recursive: true, force: true });

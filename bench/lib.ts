@@ -208,7 +208,7 @@ export function markdownTable(rows: BenchRow[]): string {
   ];
   for (const row of rows) {
     const r = ratio(row);
-    const target = row.target === undefined ? '–' : `≤ ${row.target.toFixed(1)}×`;
+    const target = row.target === undefined ? '–' : `≤ ${String(row.target)}×`;
     const verdict = r === undefined || row.target === undefined ? '' : r <= row.target ? ' ✓' : ' ✗';
     const notes = [row.note, row.ours?.firstError, row.peer?.firstError].filter(Boolean).join('; ').replaceAll('|', '/');
     lines.push(

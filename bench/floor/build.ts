@@ -8,12 +8,21 @@ import { withoutHttp2 } from '../../scripts/bundle-plugins.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function buildVerifyFloor(): Promise<string> {
+export function buildVerifyFloor(): Promise<string> {
+  return buildFloor('verify-floor');
+}
+
+/** bench/floor/sign-floor.ts, bundled the same way. */
+export function buildSignFloor(): Promise<string> {
+  return buildFloor('sign-floor');
+}
+
+async function buildFloor(name: 'verify-floor' | 'sign-floor'): Promise<string> {
   const out = join(root, '.work', 'bench', 'floor');
   await mkdir(out, { recursive: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { 'verify-floor': 'bench/floor/verify-floor.ts' },
+    entryPoints: { [name]: `bench/floor/${name}.ts` },
     outdir: out,
     bundle: true,
     format: 'esm',
@@ -23,7 +32,7 @@ export async function buildVerifyFloor(): Promise<string> {
     plugins: [withoutHttp2],
     logLevel: 'warning',
   });
-  const loader = join(out, 'run.mjs');
-  await writeFile(loader, "// as bin/ocisign: the compile cache on first\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./verify-floor.js');\n");
+  const loader = join(out, `run-${name}.mjs`);
+  await writeFile(loader, `// as bin/ocisign: the compile cache on first\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./${name}.js');\n`);
   return loader;
 }

@@ -35,10 +35,13 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
     const env = { ...ours.env, COSIGN_PASSWORD: key.password };
     // the Node floor (bench/floor/sign-floor.ts): scrypt first, the same requests, the same settle, nothing else
     const floor = { ...ours, env, args: [await buildSignFloor(), key.key, image.ref] };
-    const [o, f, p] = await measure([{ name: 'ocisign sign', ...ours, env }, { name: 'Node floor', ...floor }, { name: 'cosign3 sign', ...peer }], options);
+    // OCISIGN_BEFORE=/other/checkout/bin/ocisign adds that build to the same interleaved run (before/after rows)
+    const before = process.env.OCISIGN_BEFORE ? [{ name: 'ocisign sign (before)', ...ours, env, args: [process.env.OCISIGN_BEFORE, ...ours.args.slice(1)] }] : [];
+    const [o, f, p, b] = await measure([{ name: 'ocisign sign', ...ours, env }, { name: 'Node floor', ...floor }, { name: 'cosign3 sign', ...peer }, ...before], options);
     return [
       { title, ours: o!, peer: p!, target: 1.0 },
       { title: `${title}: Node floor`, ours: f!, peer: p!, note: 'bench/floor/sign-floor.ts: node + undici + scrypt started first + the same requests and settle pause + one ECDSA signature; a lower bound for any Node program' },
+      ...(b ? [{ title: `${title}: before (${process.env.OCISIGN_BEFORE})`, ours: b, peer: p!, target: 1.0 }] : []),
     ];
   } finally {
     await suite.stop();

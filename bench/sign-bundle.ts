@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, toolsBin } from '../test/helpers/peers.ts';
 import { cosignKeyPair, interopSuite } from '../test/interop/context.ts';
-import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
+import { buildSignFloor } from './floor/build.ts';
+import { type BenchFunction, type BenchOptions, type BenchRow, measure, runStandalone } from './lib.ts';
 
 const COSIGN3_BIN = join(toolsBin, 'cosign3');
 
@@ -31,7 +32,17 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
       args: ['sign', '--key', key.key, '--signing-config', config, '--trusted-root', root, '--yes', '--allow-http-registry', image.ref],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: join(dir, '.docker'), COSIGN_PASSWORD: key.password },
     };
-    return [await compare(title, { name: 'ocisign sign', ...ours, env: { ...ours.env, COSIGN_PASSWORD: key.password } }, { name: 'cosign3 sign', ...peer }, options, 1.0)];
+    const env = { ...ours.env, COSIGN_PASSWORD: key.password };
+    // the Node floor (bench/floor/sign-floor.ts): scrypt first, the same requests, the same settle, nothing else
+    const floor = { ...ours, env, args: [await buildSignFloor(), key.key, image.ref] };
+    // OCISIGN_BEFORE=/other/checkout/bin/ocisign adds that build to the same interleaved run (before/after rows)
+    const before = process.env.OCISIGN_BEFORE ? [{ name: 'ocisign sign (before)', ...ours, env, args: [process.env.OCISIGN_BEFORE, ...ours.args.slice(1)] }] : [];
+    const [o, f, p, b] = await measure([{ name: 'ocisign sign', ...ours, env }, { name: 'Node floor', ...floor }, { name: 'cosign3 sign', ...peer }, ...before], options);
+    return [
+      { title, ours: o!, peer: p!, target: 1.0 },
+      { title: `${title}: Node floor`, ours: f!, peer: p!, note: 'bench/floor/sign-floor.ts: node + undici + scrypt started first + the same requests and settle pause + one ECDSA signature; a lower bound for any Node program' },
+      ...(b ? [{ title: `${title}: before (${process.env.OCISIGN_BEFORE})`, ours: b, peer: p!, target: 1.0 }] : []),
+    ];
   } finally {
     await suite.stop();
   }

@@ -1,4 +1,4 @@
-// Bundles bench/floor/verify-floor.ts the way scripts/bundle.ts bundles the CLI (ESM, undici without HTTP/2; or
+// Bundles bench/floor/verify-floor.ts (and sign-floor.ts) the way scripts/bundle.ts bundles the CLI (ESM, undici without HTTP/2; or
 // node:http in undici's place),
 // plus a loader that turns on Node's compile cache first, as bin/ocisign does. Returns the loader's path.
 import { build } from 'esbuild';
@@ -11,14 +11,23 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export type FloorTransport = 'undici' | 'node-http';
 
-/** The floor bundled with `transport` (undici, as ocisign; or node:http); the path of its loader. */
-export async function buildVerifyFloor(transport: FloorTransport = 'undici'): Promise<string> {
+/** The verify floor bundled with `transport` (undici, as ocisign; or node:http); the path of its loader. */
+export function buildVerifyFloor(transport: FloorTransport = 'undici'): Promise<string> {
+  return buildFloor('verify-floor', transport);
+}
+
+/** bench/floor/sign-floor.ts, bundled the same way (undici). */
+export function buildSignFloor(): Promise<string> {
+  return buildFloor('sign-floor', 'undici');
+}
+
+async function buildFloor(source: 'verify-floor' | 'sign-floor', transport: FloorTransport): Promise<string> {
   const out = join(root, '.work', 'bench', 'floor');
-  const name = transport === 'undici' ? 'verify-floor' : `verify-floor-${transport}`;
+  const name = transport === 'undici' ? source : `${source}-${transport}`;
   await mkdir(out, { recursive: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { [name]: 'bench/floor/verify-floor.ts' },
+    entryPoints: { [name]: `bench/floor/${source}.ts` },
     outdir: out,
     bundle: true,
     format: 'esm',
@@ -30,7 +39,7 @@ export async function buildVerifyFloor(transport: FloorTransport = 'undici'): Pr
     plugins: [withoutHttp2],
     logLevel: 'warning',
   });
-  const loader = join(out, transport === 'undici' ? 'run.mjs' : `run-${transport}.mjs`);
+  const loader = join(out, `run-${name}.mjs`);
   await writeFile(loader, `// as bin/ocisign: the compile cache on first\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./${name}.js');\n`);
   return loader;
 }

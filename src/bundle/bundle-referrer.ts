@@ -10,7 +10,8 @@ import { BUNDLE_V03_MEDIA_TYPE, BundleAnnotation } from './media-types.ts';
 export function bundleReferrer(bundle: Uint8Array, subject: Descriptor, predicateType: string, created: Date): ArtifactSpec {
   return {
     artifactType: BUNDLE_V03_MEDIA_TYPE,
-    layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, bytes: bundle }],
+    // a bundle holds a signature made just now: almost never stored already, and storing it again is harmless
+    layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, bytes: bundle, fresh: true }],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     annotations: {
       [BundleAnnotation.Content]: 'dsse-envelope',

@@ -8,6 +8,14 @@ export type { ListReferrersOptions, PushReferrerOptions, PushReferrerResult, Ref
 /** Bytes to upload: in memory, or a factory for a fresh stream (called again on retry). */
 export type BlobSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
 
+export interface PutBlobOptions {
+  /**
+   * The caller made these bytes just now (a new signature, a new bundle): upload without first asking whether the
+   * registry has them, one round trip fewer. An upload of a blob that is there already is harmless.
+   */
+  fresh?: boolean;
+}
+
 export interface PutManifestOptions {
   ifTagIs?: string | null;
 }
@@ -55,7 +63,7 @@ export interface Repository {
   /** Read a whole blob into memory, refusing more than `maxBytes`; verified before it is returned. */
   readBlob(digest: string, maxBytes: number): Promise<Uint8Array>;
   /** Upload a blob unless present. `from` names a repository on the same registry to mount from. */
-  putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository): Promise<void>;
+  putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository, options?: PutBlobOptions): Promise<void>;
 
   /**
    * The OCI 1.1 referrers of `digest` (see ReferrersListing): a registry's referrers API, else its
@@ -69,4 +77,9 @@ export interface Repository {
    * without dropping anyone else's entry; in a layout it is listed in index.json.
    */
   pushReferrer(manifest: RawManifest, subject: Descriptor, options?: PushReferrerOptions): Promise<PushReferrerResult>;
+  /**
+   * A referrer of `subjectDigest` is about to be pushed (its blobs are uploading): start the reads pushReferrer
+   * will need and that do not depend on it (a registry: whether it has the referrers API). Optional; never throws.
+   */
+  prepareReferrer?(subjectDigest: string): void;
 }

@@ -27,6 +27,8 @@ export interface SignTarget {
   dockerReference: string;
   /** Where `.sig` goes (COSIGN_REPOSITORY / --repository); defaults to `image`. */
   signatures?: Repository;
+  /** `ref` as `image` answered it already, when `ref` is a digest (the CLI resolves while the key decrypts). */
+  resolved?: Descriptor;
 }
 
 export interface SignOptions {
@@ -125,7 +127,8 @@ export interface PreparedLegacySignature {
 }
 
 async function prepareTarget(target: SignTarget, options: SignOptions): Promise<PreparedSignature[]> {
-  const root = await resolveSubject(target);
+  const known = target.resolved && target.resolved.digest === target.ref ? target.resolved : undefined;
+  const root = known ? { mediaType: known.mediaType, digest: known.digest, size: known.size } : await resolveSubject(target);
   if (!isDigest(target.ref)) {
     options.logger?.warn(
       `image reference ${target.name} uses a tag, not a digest, to identify the image to sign; this can lead you to sign a different image than the intended one (signing ${root.digest})`,

@@ -50,11 +50,50 @@ function passwordBytes(password: Password): Buffer {
 }
 
 function deriveKey(password: Password, salt: Uint8Array, N: number): Promise<Buffer> {
+  const bytes = passwordBytes(password);
+  const early = takeEarlyDerivation(bytes, salt, N);
+  if (early) return early;
+  return scryptAsync(bytes, salt, N);
+}
+
+function scryptAsync(password: Buffer, salt: Uint8Array, N: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(passwordBytes(password), salt, KEY_BYTES, { N, r: SCRYPT_R, p: SCRYPT_P, maxmem: SCRYPT_MAXMEM }, (err, key) =>
+    scrypt(password, salt, KEY_BYTES, { N, r: SCRYPT_R, p: SCRYPT_P, maxmem: SCRYPT_MAXMEM }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
+}
+
+/** scrypt runs started by startKeyDerivation, each taken by the first decryption with exactly its inputs. */
+const earlyDerivations: Array<{ password: Buffer; salt: Buffer; N: number; key: Promise<Buffer> }> = [];
+
+/**
+ * Start the scrypt of an encrypted key PEM before the key is loaded (the CLI does this for `sign --key` with
+ * $COSIGN_PASSWORD before it parses its arguments, so scrypt's ~0.4 s overlap with start-up). Nothing is decided
+ * here: the decryption that follows checks everything as usual and uses this run only when its password, salt and
+ * cost are the same bytes (scrypt is a pure function of them), else it runs its own. Anything unexpected: nothing
+ * is started.
+ */
+export function startKeyDerivation(pemText: string, password: Password): void {
+  try {
+    const block = decodePem(pemText, 'key');
+    if (block.label !== SIGSTORE_KEY_LABEL && block.label !== COSIGN_KEY_LABEL) return;
+    const { salt, N } = parseEncryptedKeyJson(block.der, 'key');
+    const bytes = passwordBytes(password);
+    const key = scryptAsync(bytes, salt, N);
+    key.catch(() => undefined); // the decryption that takes it reports the failure
+    earlyDerivations.push({ password: bytes, salt, N, key });
+  } catch {
+    // the decryption reports whatever is wrong with the key
+  }
+}
+
+function takeEarlyDerivation(password: Buffer, salt: Uint8Array, N: number): Promise<Buffer> | undefined {
+  const i = earlyDerivations.findIndex((e) => e.N === N && e.salt.equals(salt) && e.password.equals(password));
+  if (i < 0) return undefined;
+  const [taken] = earlyDerivations.splice(i, 1);
+  taken!.password.fill(0);
+  return taken!.key;
 }
 
 /** Encrypt bytes into go-securesystemslib's JSON envelope (compact, field order kdf, cipher, ciphertext). */

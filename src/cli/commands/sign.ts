@@ -208,9 +208,10 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
     runCommand(argv as HandlerArgs<SignArgs>, async (ctx, args) => {
       const { tlogUpload, flags } = await resolveServices(args);
       // Decrypting the key (scrypt, ~0.25 s on the thread pool) starts first and overlaps with loading the
-      // registry client, connecting and resolving the images; signImages resolves them again over the warm
-      // connection. A failure of the warm-up is left to signImages to report, so users see the same error as
-      // without the overlap.
+      // registry client, connecting and resolving the images; signImages resolves a tag again over the warm
+      // connection (a digest's answer is kept). A failure of the warm-up is left to signImages to report, so users
+      // see the same error as without the overlap. (bin/ocisign may have started the scrypt even earlier:
+      // src/cli/key-prefetch.ts.)
       const { setup: settingUp } = await startSigningSetup(ctx, flags, tlogUpload);
       const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);
@@ -219,7 +220,12 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       for (const image of args.images) targets.push(await imageTarget(ctx, image, repository));
       const identity = args['sign-container-identity'];
       if (identity !== undefined) for (const t of targets) t.dockerReference = identity;
-      const warmUp = Promise.all(targets.map((t) => t.image.resolve(t.ref))).catch(() => undefined);
+      const { isDigest } = await import('../../oci/digest.ts');
+      // A digest's HEAD answer cannot change: signImages takes it as the subject instead of asking again.
+      const warmUp = Promise.all(targets.map(async (t) => {
+        const found = await t.image.resolve(t.ref).catch(() => undefined);
+        if (found && isDigest(t.ref) && found.digest === t.ref) Object.assign(t, { resolved: found });
+      }));
       const [setup] = await Promise.all([settingUp, warmUp]);
       const signed = await signImages(targets, {
         ...setup,

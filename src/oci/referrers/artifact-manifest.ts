@@ -16,6 +16,8 @@ export const EMPTY_CONFIG: Readonly<Descriptor> = Object.freeze({
 export interface ArtifactLayer {
   mediaType: string;
   bytes: Uint8Array;
+  /** Bytes made just now (a bundle with a new signature): uploaded without asking first whether they are there. */
+  fresh?: boolean;
 }
 
 export interface ArtifactSpec {
@@ -59,9 +61,13 @@ export function buildArtifactManifest(spec: ArtifactSpec): BuiltArtifact {
  */
 export async function pushArtifact(repo: Repository, spec: ArtifactSpec, options?: PushReferrerOptions): Promise<PushReferrerResult & { digest: string; size: number }> {
   const built = buildArtifactManifest(spec);
+  repo.prepareReferrer?.(spec.subject.digest);
   for (let attempt = 1; ; attempt++) {
     try {
-      await Promise.all([repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES), ...spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes))]);
+      await Promise.all([
+        repo.putBlob(EMPTY_CONFIG, EMPTY_CONFIG_BYTES),
+        ...spec.layers.map((l, i) => repo.putBlob(built.layers[i]!, l.bytes, undefined, l.fresh === true ? { fresh: true } : undefined)),
+      ]);
       const result = await repo.pushReferrer(built.manifest, spec.subject, options);
       return { ...result, digest: built.manifest.digest, size: built.manifest.bytes.byteLength };
     } catch (err) {

@@ -1,6 +1,6 @@
 import { OcisignError } from '../../core/errors.ts';
 import { assertDigest, DigestVerifier } from '../digest.ts';
-import type { BlobSource } from '../repository.ts';
+import type { BlobSource, PutBlobOptions } from '../repository.ts';
 import { refText, repoPath, type RepoContext } from './context.ts';
 import { discard, header } from './http-body.ts';
 import { errorFromResponse, transportError } from './http-error.ts';
@@ -18,14 +18,14 @@ export interface BlobTarget {
 }
 
 /**
- * Upload a blob unless the registry has it. With `mountFrom` (a repository path on the same registry)
+ * Upload a blob unless the registry has it (`fresh`: without asking). With `mountFrom` (a repository path on the same registry)
  * try a cross-repo mount first (201 done, 202 → upload into the session it opened). Small in-memory
  * blobs go up in one PUT; others in PATCH chunks. A failed session is restarted from POST (the source is
  * reopened), never resumed mid-way.
  */
-export async function putBlob(ctx: RepoContext, blob: BlobTarget, source: BlobSource, mountFrom?: string): Promise<void> {
+export async function putBlob(ctx: RepoContext, blob: BlobTarget, source: BlobSource, mountFrom?: string, options: PutBlobOptions = {}): Promise<void> {
   assertDigest(blob.digest);
-  if (await hasBlob(ctx, blob.digest)) return;
+  if (options.fresh !== true && (await hasBlob(ctx, blob.digest))) return;
   const policy = ctx.session.options.retry;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -97,12 +97,32 @@ export async function pushReferrer(ctx: RepoContext, manifest: RawManifest, subj
   return { via: 'fallback-tag', tag, writes: result.writes };
 }
 
-/** Per session and repository: whether the referrers API answered (a probe is one request per subject otherwise). */
-const apiSupport = new WeakMap<RegistrySession, Map<string, boolean>>();
+/**
+ * Start the referrers API probe of pushReferrer while the referrer's blobs upload (pushArtifact), so the fallback
+ * index read can go out beside the manifest PUT. A failed probe is forgotten: pushReferrer asks again and reports.
+ */
+export function prepareReferrer(ctx: RepoContext, subjectDigest: string): void {
+  if (isDigest(subjectDigest)) hasReferrersApi(ctx, subjectDigest).catch(() => undefined);
+}
 
-async function hasReferrersApi(ctx: RepoContext, subjectDigest: string): Promise<boolean> {
-  const cached = apiSupport.get(ctx.session)?.get(ctx.name);
-  if (cached !== undefined) return cached;
+/**
+ * Per session and repository: whether the referrers API answered (a probe is one request per subject otherwise),
+ * as the probe under way or answered; a failed probe is dropped.
+ */
+const apiSupport = new WeakMap<RegistrySession, Map<string, Promise<boolean>>>();
+
+function hasReferrersApi(ctx: RepoContext, subjectDigest: string): Promise<boolean> {
+  let byRepo = apiSupport.get(ctx.session);
+  if (!byRepo) apiSupport.set(ctx.session, (byRepo = new Map()));
+  const cached = byRepo.get(ctx.name);
+  if (cached) return cached;
+  const probe = probeReferrersApi(ctx, subjectDigest);
+  byRepo.set(ctx.name, probe);
+  probe.catch(() => byRepo.get(ctx.name) === probe && byRepo.delete(ctx.name));
+  return probe;
+}
+
+async function probeReferrersApi(ctx: RepoContext, subjectDigest: string): Promise<boolean> {
   const res = await ctx.session.send(referrersRequest(ctx, subjectDigest, repoPath(ctx, `referrers/${subjectDigest}`)));
   let supported: boolean;
   if (NO_API.has(res.statusCode)) {
@@ -114,9 +134,6 @@ async function hasReferrersApi(ctx: RepoContext, subjectDigest: string): Promise
   } else {
     throw await errorFromResponse(res, 'probing the referrers API for', refText(ctx, subjectDigest), ctx.limits.maxErrorBodyBytes);
   }
-  let byRepo = apiSupport.get(ctx.session);
-  if (!byRepo) apiSupport.set(ctx.session, (byRepo = new Map()));
-  byRepo.set(ctx.name, supported);
   return supported;
 }
 

@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits } from '../../core/limits
 import { silentLogger, type RegistryClientOptions } from '../client-options.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
 import type { RegistryReference } from '../reference.ts';
-import type { BlobSource, ListReferrersOptions, PushReferrerOptions, PushReferrerResult, ReferrersListing, Repository } from '../repository.ts';
+import type { BlobSource, ListReferrersOptions, PushReferrerOptions, PushReferrerResult, PutBlobOptions, ReferrersListing, Repository } from '../repository.ts';
 import { Authenticator } from './auth.ts';
 import { hasBlob, openBlob, readBlob } from './blob-read.ts';
 import { putBlob } from './blob-write.ts';
@@ -28,7 +28,7 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './manife
 import { DEFAULT_RETRY } from './retry.ts';
 import { RegistrySession } from './session.ts';
 import { listTags } from './tags.ts';
-import { listReferrers, pushReferrer } from './referrers.ts';
+import { listReferrers, prepareReferrer, pushReferrer } from './referrers.ts';
 
 export { createDispatcher } from './dispatcher.ts';
 
@@ -81,10 +81,10 @@ export class RegistryRepository implements Repository {
     return readBlob(this.ctx, digest, maxBytes);
   }
 
-  putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository): Promise<void> {
+  putBlob(descriptor: Pick<Descriptor, 'digest' | 'size'>, source: BlobSource, from?: Repository, options?: PutBlobOptions): Promise<void> {
     const mountable = from?.reference.kind === 'registry' && from.reference.registry === this.reference.registry
       && from.reference.repository !== this.reference.repository;
-    return putBlob(this.ctx, descriptor, source, mountable ? from.reference.repository : undefined);
+    return putBlob(this.ctx, descriptor, source, mountable ? from.reference.repository : undefined, options);
   }
 
   listReferrers(digest: string, options?: ListReferrersOptions): Promise<ReferrersListing> {
@@ -93,6 +93,10 @@ export class RegistryRepository implements Repository {
 
   pushReferrer(manifest: RawManifest, subject: Descriptor, options?: PushReferrerOptions): Promise<PushReferrerResult> {
     return pushReferrer(this.ctx, manifest, subject, options);
+  }
+
+  prepareReferrer(subjectDigest: string): void {
+    prepareReferrer(this.ctx, subjectDigest);
   }
 }
 

@@ -1,10 +1,13 @@
 // `sign --key` writing cosign 3's bundle referrer, side by side with cosign 3.1.1 (same key file, so the same scrypt
 // cost; a signing config without services, as cosign 3 needs for key-only signing) on one loopback docker-registry
-// 2.8 (no referrers API: both append to the sha256-<hex> fallback index). Interleaved runs on one image.
+// 2.8 (no referrers API: both append to the sha256-<hex> fallback index), then on a registry with the referrers API
+// (regsrv: the referrer manifest alone, no index to update). Interleaved runs on one image per registry.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, toolsBin } from '../test/helpers/peers.ts';
+import { describeRun, KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, runOras, scratchDir, toolsBin } from '../test/helpers/peers.ts';
+import { referrersRegistryAvailable, startReferrersRegistry } from '../test/helpers/referrers-registry.ts';
+import { writeSampleLayout } from '../test/interop/sample-image.ts';
 import { cosignKeyPair, interopSuite } from '../test/interop/context.ts';
 import { buildSignFloor } from './floor/build.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, measure, runStandalone } from './lib.ts';
@@ -38,14 +41,37 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
     // OCISIGN_BEFORE=/other/checkout/bin/ocisign adds that build to the same interleaved run (before/after rows)
     const before = process.env.OCISIGN_BEFORE ? [{ name: 'ocisign sign (before)', ...ours, env, args: [process.env.OCISIGN_BEFORE, ...ours.args.slice(1)] }] : [];
     const [o, f, p, b] = await measure([{ name: 'ocisign sign', ...ours, env }, { name: 'Node floor', ...floor }, { name: 'cosign3 sign', ...peer }, ...before], options);
+    const api = await referrersApiRows(key.key, key.password, peer, options);
     return [
       { title, ours: o!, peer: p!, target: 1.0 },
       { title: `${title}: Node floor`, ours: f!, peer: p!, note: 'bench/floor/sign-floor.ts: node + undici + scrypt started first + the same requests and settle pause + one ECDSA signature; a lower bound for any Node program' },
       ...(b ? [{ title: `${title}: before (${process.env.OCISIGN_BEFORE})`, ours: b, peer: p!, target: 1.0 }] : []),
+      ...api,
     ];
   } finally {
     await suite.stop();
   }
 };
+
+/** The same sign on regsrv (the referrers API): one image pushed with oras, both tools with the same key and flags. */
+async function referrersApiRows(key: string, password: string, peer: { command: string; args: string[]; env: Record<string, string> }, options: BenchOptions): Promise<BenchRow[]> {
+  const title = 'sign one image (bundle referrer, referrers API on regsrv) vs cosign 3.1.1';
+  const why = referrersRegistryAvailable() ?? peersMissing('oras');
+  if (why) return [{ title, note: `skipped: ${why}` }];
+  const registry = await startReferrersRegistry();
+  try {
+    const layout = join(await scratchDir('bench-sign-api'), 'layout');
+    const sample = await writeSampleLayout(layout, `sign-api-${process.pid}-${Date.now()}`);
+    const ref = `${registry.host}/bench/sign-api@${sample.digest}`;
+    const pushed = await runOras(['cp', '--from-oci-layout', '--to-plain-http', `${layout}:${sample.tag}`, ref]);
+    if (pushed.code !== 0) throw new Error(describeRun('oras cp', pushed));
+    const ours = await ocisignCommand(['sign', '--key', key, '--tlog-upload=false', '--allow-http-registry', ref]);
+    const theirs = { ...peer, args: [...peer.args.slice(0, -1), ref] };
+    const [o, p] = await measure([{ name: 'ocisign sign', ...ours, env: { ...ours.env, COSIGN_PASSWORD: password } }, { name: 'cosign3 sign', ...theirs }], options);
+    return [{ title, ours: o!, peer: p!, target: 1.0 }];
+  } finally {
+    await registry.stop();
+  }
+}
 
 if (import.meta.main) await runStandalone(bench);

@@ -42,8 +42,6 @@ export interface FallbackUpdateOptions {
   logger?: Logger;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** A read of the tag already under way (started beside the manifest PUT), used as the first read. */
-  firstRead?: Promise<TagRead | undefined>;
 }
 
 export interface FallbackUpdateResult {
@@ -57,6 +55,8 @@ interface IndexState {
   index: FallbackIndex;
   /** undefined when the tag is confirmed absent. */
   etag: string | undefined;
+  /** When the read that gave this state was started (performance.now()). */
+  readAt: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -78,7 +78,8 @@ class FallbackUpdate {
   /** Every entry seen in any read, by digest, in first-seen order: our writes may drop none of them. */
   private readonly known = new Map<string, Descriptor>();
   private writes = 0;
-  private lastWriteMs = 0;
+  /** From the start of the read our last write was based on to that write's answer: how stale a writer can be. */
+  private lastWindowMs = 0;
   private readonly store: FallbackTagStore;
   /** `registry/repo:sha256-<hex>`, for messages. */
   private readonly display: string;
@@ -120,12 +121,9 @@ class FallbackUpdate {
 
   /** The current index (remembered), an empty one only when the tag is confirmed absent. */
   private async read(): Promise<IndexState> {
-    const early = this.options.firstRead;
-    this.options = { ...this.options, firstRead: undefined };
-    // The early read stands in for readForUpdate's first GET only when it found the index: a 404 is confirmed here.
-    const found = (await early?.catch(() => undefined))
-      ?? (await this.retrying('reading', () => readForUpdate(this.store, this.store.tag, { logger: this.options.logger, sleep: this.options.sleep })));
-    if (!found) return { index: { manifests: [], invalid: [], extra: {} }, etag: undefined };
+    const readAt = performance.now();
+    const found = await this.retrying('reading', () => readForUpdate(this.store, this.store.tag, { logger: this.options.logger, sleep: this.options.sleep }));
+    if (!found) return { index: { manifests: [], invalid: [], extra: {} }, etag: undefined, readAt };
     const checked = checkFallbackIndex(found.raw, this.subjectDigest);
     if (!checked.ok) {
       throw new OcisignError('IO', `refusing to replace the tag: ${checked.why}; the referrer is stored but not listed`);
@@ -134,7 +132,7 @@ class FallbackUpdate {
       throw new OcisignError('IO', `refusing to rewrite the index: ${checked.index.invalid[0]}; the referrer is stored but not listed`);
     }
     for (const d of checked.index.manifests) if (!this.known.has(d.digest)) this.known.set(d.digest, d);
-    return { index: checked.index, etag: found.etag };
+    return { index: checked.index, etag: found.etag, readAt };
   }
 
   private isComplete(state: IndexState): boolean {
@@ -145,7 +143,6 @@ class FallbackUpdate {
   }
 
   private async write(state: IndexState): Promise<'written' | 'conflict'> {
-    const started = performance.now();
     const manifests = [...state.index.manifests];
     const present = new Set(manifests.map((d) => d.digest));
     for (const [digest, d] of this.known) if (!present.has(digest)) (manifests.push(d), present.add(digest));
@@ -157,7 +154,7 @@ class FallbackUpdate {
     const outcome = await this.store.write(index, state.etag);
     if (outcome === 'written') {
       this.writes++;
-      this.lastWriteMs = performance.now() - started;
+      this.lastWindowMs = performance.now() - state.readAt;
     }
     return outcome;
   }
@@ -179,9 +176,14 @@ class FallbackUpdate {
     }
   }
 
-  /** Long enough for a writer that read before our write to have written after it (twice our own write time). */
+  /**
+   * Long enough for a writer that read before our write to have written after it: twice the time from our own read
+   * to our written index (a writer that read the index before ours landed writes within about that time; it grows
+   * with the registry's latency and the machine's load). Our write time alone was too short: under a load average
+   * of 30, one of 32 racing attesters on distribution 2.8 lost its entry.
+   */
   private settleMs(): number {
-    const base = Math.min(500, Math.max(15, 2 * this.lastWriteMs));
+    const base = Math.min(2000, Math.max(15, 2 * this.lastWindowMs));
     return base + this.random() * base;
   }
 

@@ -75,23 +75,21 @@ export async function pushReferrer(ctx: RepoContext, manifest: RawManifest, subj
   const entry = referrerDescriptor(manifest, subject.digest, `referrer ${what}`);
   const tag = referrersTag(subject.digest);
   const store = fallbackStore(ctx, tag);
-  // The probe and the first read of the fallback index go out beside the PUT (neither depends on it): one round
-  // trip instead of three before the index is written. Their answers are used only when the PUT succeeded.
+  // The probe goes out beside the PUT (it does not depend on it); its answer is used only when the PUT succeeded.
+  // The fallback index is read only after the PUT: a write based on an older read would widen the window in
+  // which a concurrent writer's read is stale, and the settle wait after our write must cover that window.
   const probe = hasReferrersApi(ctx, subject.digest);
-  const firstRead = probe.then((api) => (api ? undefined : store.getManifest(tag)), () => undefined);
   probe.catch(() => undefined);
-  firstRead.catch(() => undefined);
   const res = await putManifestBytes(ctx, manifest.digest, manifest, {}, [200, 201, 202]);
   await discard(res.body);
   if (header(res.headers, 'oci-subject') === subject.digest) {
-    await Promise.allSettled([probe, firstRead]);
+    await probe.catch(() => undefined);
     return { via: 'referrers-api' };
   }
   if (await probe) return { via: 'referrers-api' };
   const result = await addToFallbackIndex(store, subject.digest, entry, {
     maxBytes: ctx.limits.maxManifestBytes,
     logger: ctx.session.options.logger,
-    firstRead,
     ...(options.settle !== undefined ? { settle: options.settle } : {}),
   });
   return { via: 'fallback-tag', tag, writes: result.writes };

@@ -3,8 +3,9 @@
  * referrer on a plain-HTTP registry without the referrers API, with the guarantees ocisign keeps: the key's scrypt
  * started first (before any HTTP code loads) and overlapped with the image HEAD, the referrers probe, the empty
  * config's HEAD and opening the bundle's upload session; then the secretbox, one ECDSA signature over the DSSE
- * PAE, the bundle blob PUT, the referrer manifest PUT, the fallback index read, merged and written, read back,
- * and after a settle pause (15-30 ms, as src/oci/referrers/update-fallback.ts) read once more. The same undici
+ * PAE, the bundle blob PUT, the referrer manifest PUT (the probe beside it), then the fallback index read, merged
+ * and written, read back, and after a settle pause (twice the read-to-write window plus jitter, as
+ * src/oci/referrers/update-fallback.ts) read once more. The same undici
  * parts as ocisign. No CLI parsing, no auth, no limits, no error reporting: a lower bound for ocisign, bundled
  * and run the way the CLI is (bench/floor/build.ts).
  * Usage: COSIGN_PASSWORD=… node sign-floor.mjs KEY HOST/REPO@sha256:… [--no-settle]
@@ -85,23 +86,23 @@ const manifest = Buffer.from(JSON.stringify({
   annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1', 'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
 }));
 const tag = `${base}/manifests/${digest.replace(':', '-')}`;
-const [stored, , current] = await Promise.all([
+const [stored] = await Promise.all([
   send('PUT', `${base}/manifests/${sha256(manifest)}`, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, manifest),
   probe,
-  send('GET', tag, { accept: MANIFESTS }),
 ]);
 if (stored.status !== 201) throw new Error(`manifest: ${stored.status}`);
+const readAt = performance.now();
+const current = await send('GET', tag, { accept: MANIFESTS });
 const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, artifactType: BUNDLE, annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1' } };
 const listed = current.status === 200 ? (JSON.parse(current.bytes.toString('utf8')).manifests as object[]) : [];
 const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX, manifests: [...listed, entry] }));
-const started = performance.now();
 const written = await send('PUT', tag, { 'content-type': INDEX }, index);
 if (written.status !== 201) throw new Error(`index: ${written.status}`);
-const writeMs = performance.now() - started;
+const windowMs = performance.now() - readAt;
 const hasEntry = async () => (await send('GET', tag, { accept: MANIFESTS })).bytes.toString('utf8').includes(entry.digest);
 if (!(await hasEntry())) throw new Error('read-back: entry missing');
 if (flag !== '--no-settle') {
-  const settle = Math.min(500, Math.max(15, 2 * writeMs));
+  const settle = Math.min(2000, Math.max(15, 2 * windowMs));
   await new Promise((r) => setTimeout(r, settle + Math.random() * settle));
   if (!(await hasEntry())) throw new Error('settled read-back: entry missing');
 }

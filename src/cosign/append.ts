@@ -6,6 +6,7 @@ import { sha256Digest } from '../oci/digest.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { TagUnreadableError, readForUpdate } from '../oci/read-for-update.ts';
+import { backoffMs, settleMs, sleep } from '../oci/racing-writers.ts';
 import { TagMovedError, type Repository } from '../oci/repository.ts';
 import { parseAttachmentManifest, type AttachmentLayer, type AttachmentSet } from './attachments.ts';
 import { CosignAnnotation } from './media-types.ts';
@@ -48,7 +49,6 @@ export interface AppendResult {
 /** Tries of one step failing with an IO answer (each already retried by the repository on 429/5xx). */
 const IO_RETRIES = 6;
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Append a layer to the `.sig`/`.att`/`.sbom` image of `subjectDigest` without losing any layer:
@@ -84,7 +84,7 @@ class AppendContext {
   private readonly options: AppendOptions;
   private writes = 0;
   /** From the start of the read a write was based on to its manifest written. */
-  private lastWriteMs = 0;
+  private lastWindowMs = 0;
   private readStarted = 0;
 
   constructor(repo: Repository, subjectDigest: string, layer: NewAttachmentLayer, options: AppendOptions) {
@@ -125,7 +125,7 @@ class AppendContext {
         }
       }
       if (this.options.settle === false) return this.result(true, current.layers.length);
-      await (this.options.sleep ?? defaultSleep)(this.settleMs());
+      await (this.options.sleep ?? sleep)(settleMs(this.lastWindowMs, this.random));
       current = await this.read();
       this.remember(current);
       if (this.isComplete(current)) return this.result(true, current.layers.length);
@@ -206,26 +206,14 @@ class AppendContext {
       throw err;
     }
     this.writes++;
-    this.lastWriteMs = performance.now() - this.readStarted;
-  }
-
-  /**
-   * Long enough for a writer that read before our write to have written after it: twice the time from our own read to
-   * our written manifest (it grows with the registry's latency and the machine's load).
-   */
-  private settleMs(): number {
-    const base = Math.min(2000, Math.max(15, 2 * this.lastWriteMs));
-    return base + this.random() * base;
+    this.lastWindowMs = performance.now() - this.readStarted;
   }
 
   private async backoff(attempt: number): Promise<void> {
-    const cap = Math.min(1000, 10 * 2 ** attempt);
-    await (this.options.sleep ?? defaultSleep)(this.random() * cap);
+    await (this.options.sleep ?? sleep)(backoffMs(attempt, 1000, this.random));
   }
 
-  private random(): number {
-    return (this.options.random ?? Math.random)();
-  }
+  private readonly random = (): number => (this.options.random ?? Math.random)();
 
   private result(appended: boolean, layerCount: number): AppendResult {
     return { tag: this.tag, layerDigest: this.ours.descriptor.digest, appended, writes: this.writes, layerCount };

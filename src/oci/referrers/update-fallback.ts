@@ -12,6 +12,7 @@
 import { OcisignError, isOcisignError, withContext } from '../../core/errors.ts';
 import type { Logger } from '../client-options.ts';
 import type { Descriptor, RawManifest } from '../manifest.ts';
+import { backoffMs, settleMs, sleep } from '../racing-writers.ts';
 import { TagUnreadableError, readForUpdate, type ManifestReader } from '../read-for-update.ts';
 import { checkFallbackIndex, serializeFallbackIndex, type FallbackIndex } from './fallback-index.ts';
 
@@ -58,8 +59,6 @@ interface IndexState {
   /** When the read that gave this state was started (performance.now()). */
   readAt: number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function addToFallbackIndex(
   store: FallbackTagStore,
@@ -111,7 +110,7 @@ class FallbackUpdate {
         }
       }
       if (this.writes === 0 || this.options.settle === false) return this.result(state);
-      await (this.options.sleep ?? defaultSleep)(this.settleMs());
+      await (this.options.sleep ?? sleep)(settleMs(this.lastWindowMs, this.random));
       state = await this.read();
       if (this.isComplete(state)) return this.result(state);
       this.options.logger?.debug(`${this.display}: an entry went missing after settling; merging (attempt ${attempt})`);
@@ -176,27 +175,11 @@ class FallbackUpdate {
     }
   }
 
-  /**
-   * Long enough for a writer that read before our write to have written after it: twice the time from our own read
-   * to our written index (a writer that read the index before ours landed writes within about that time; it grows
-   * with the registry's latency and the machine's load). Our write time alone was too short: under a load average
-   * of 30, one of 32 racing attesters on distribution 2.8 lost its entry.
-   */
-  private settleMs(): number {
-    const base = Math.min(2000, Math.max(15, 2 * this.lastWindowMs));
-    return base + this.random() * base;
-  }
-
-  /** Full jitter, growing to 2 s: spreads many racing writers out so each round has fewer of them. */
   private async backoff(attempt: number): Promise<void> {
-    const cap = Math.min(2000, 10 * 2 ** attempt);
-    await (this.options.sleep ?? defaultSleep)(this.random() * cap);
+    await (this.options.sleep ?? sleep)(backoffMs(attempt, 2000, this.random));
   }
 
-  private random(): number {
-    return (this.options.random ?? Math.random)();
-  }
-
+  private readonly random = (): number => (this.options.random ?? Math.random)();
   private result(state: IndexState): FallbackUpdateResult {
     return { writes: this.writes, entries: state.index.manifests.length };
   }

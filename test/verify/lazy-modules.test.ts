@@ -3,33 +3,12 @@
 // Each start-up module costs every run of the CLI; this keeps them out of the common path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createLayoutRepository } from '../../src/oci/layout/layout-repository.ts';
 import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
-
-const exec = promisify(execFile);
-
-/** Runs the CLI from source in a child process; returns its exit code and the node_modules packages it loaded. */
-async function packagesLoaded(args: string[], cwd: string): Promise<{ code: number; packages: string[] }> {
-  const script = `
-    import module from 'node:module';
-    const seen = new Set();
-    module.registerHooks({ resolve(specifier, context, next) {
-      const r = next(specifier, context);
-      const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
-      if (m) seen.add(m[1]);
-      return r;
-    } });
-    const { main } = await import(${JSON.stringify(new URL('../../src/cli/main.ts', import.meta.url).href)});
-    const code = await main(${JSON.stringify(args)}, { stdout() {}, stderr() {}, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-    console.log(JSON.stringify({ code, packages: [...seen].sort() }));`;
-  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
-  return JSON.parse(stdout) as { code: number; packages: string[] };
-}
+import { packagesLoaded } from '../helpers/packages-loaded.ts';
 
 test('verify --key of a .sig loads neither @sigstore/* nor @noble/ciphers; a bundle loads the bundle parser only', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ocisign-lazy-'));

@@ -5,9 +5,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeRun, KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, runOras, scratchDir, toolsBin } from '../test/helpers/peers.ts';
+import { KEY_ONLY_SIGNING_CONFIG, ocisignCommand, peersMissing, scratchDir, toolsBin } from '../test/helpers/peers.ts';
 import { referrersRegistryAvailable, startReferrersRegistry } from '../test/helpers/referrers-registry.ts';
-import { writeSampleLayout } from '../test/interop/sample-image.ts';
+import { pushSample, writeSampleLayout } from '../test/interop/sample-image.ts';
 import { cosignKeyPair, interopSuite } from '../test/interop/context.ts';
 import { buildSignFloor } from './floor/build.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, measure, runStandalone } from './lib.ts';
@@ -53,18 +53,16 @@ export const bench: BenchFunction = async (options: BenchOptions): Promise<Bench
   }
 };
 
-/** The same sign on regsrv (the referrers API): one image pushed with oras, both tools with the same key and flags. */
+/** The same sign on regsrv (the referrers API): one sample image, both tools with the same key and flags. */
 async function referrersApiRows(key: string, password: string, peer: { command: string; args: string[]; env: Record<string, string> }, options: BenchOptions): Promise<BenchRow[]> {
   const title = 'sign one image (bundle referrer, referrers API on regsrv) vs cosign 3.1.1';
-  const why = referrersRegistryAvailable() ?? peersMissing('oras');
+  const why = referrersRegistryAvailable() ?? peersMissing('skopeo');
   if (why) return [{ title, note: `skipped: ${why}` }];
   const registry = await startReferrersRegistry();
   try {
-    const layout = join(await scratchDir('bench-sign-api'), 'layout');
-    const sample = await writeSampleLayout(layout, `sign-api-${process.pid}-${Date.now()}`);
-    const ref = `${registry.host}/bench/sign-api@${sample.digest}`;
-    const pushed = await runOras(['cp', '--from-oci-layout', '--to-plain-http', `${layout}:${sample.tag}`, ref]);
-    if (pushed.code !== 0) throw new Error(describeRun('oras cp', pushed));
+    const scratch = await scratchDir('bench-sign-api');
+    const sample = await writeSampleLayout(join(scratch, 'layout'), `sign-api-${process.pid}-${Date.now()}`);
+    const ref = `${registry.host}/bench/sign-api@${await pushSample(sample, { host: registry.host, destFlags: ['--dest-tls-verify=false'] }, 'bench/sign-api', scratch)}`;
     const ours = await ocisignCommand(['sign', '--key', key, '--tlog-upload=false', '--allow-http-registry', ref]);
     const theirs = { ...peer, args: [...peer.args.slice(0, -1), ref] };
     const [o, p] = await measure([{ name: 'ocisign sign', ...ours, env: { ...ours.env, COSIGN_PASSWORD: password } }, { name: 'cosign3 sign', ...theirs }], options);

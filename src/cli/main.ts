@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { OcisignError, describeError, isOcisignError } from '../core/errors.ts';
+import { OcisignError, isOcisignError } from '../core/errors.ts';
 import { commandOf, unknownCommand, unknownOption, type KnownOptions } from './argv-check.ts';
 import { commands } from './commands/index.ts';
 import { GLOBAL_OPTIONS, globalOptionsWithHints, outputOption } from './global-options.ts';
 import { processIo, type CliIo } from './io.ts';
+import { reportError } from './report-error.ts';
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,7 +30,8 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-function buildParser(args: string[], io: CliIo) {
+/** The yargs parser of the CLI; `commandList` lets a test capture what a handler receives. */
+export function buildParser(args: string[], io: CliIo, commandList: typeof commands = commands) {
   const parser = yargs(args)
     .scriptName('ocisign')
     .usage('$0 <command> [options]\n\nSign, attest and verify OCI images; cosign-compatible.')
@@ -37,7 +39,7 @@ function buildParser(args: string[], io: CliIo) {
     // Each command declares -o with its own default (see commands/index.ts); listed here for `ocisign --help`.
     .option('output', { ...outputOption('text', 'output format: text or json (verify: json; default: text)'), global: false })
     .group([...Object.keys(GLOBAL_OPTIONS), 'output', 'help', 'version'], 'Global options:')
-    .command(commands)
+    .command(commandList)
     .demandCommand(1, 'no command given')
     .strict()
     .version(version())
@@ -100,31 +102,8 @@ function commandNames(): string[] {
   return commands.map((c) => String(c.command).split(' ')[0]!);
 }
 
-function reportError(err: unknown, io: CliIo, verbose: boolean, command: string | undefined): number {
-  if (isOcisignError(err)) {
-    io.stderr(`ocisign: ${err.message}`);
-    for (const line of err.details) io.stderr(`  ${line}`);
-    if (err.code === 'USAGE') io.stderr(`ocisign: run "ocisign ${command ? `${command} ` : ''}--help" for usage`);
-    if (verbose && err.stack) io.stderr(stackOf(err));
-    return err.exitCode;
-  }
-  io.stderr(`ocisign: internal error: ${describeError(err)}`);
-  if (verbose && err instanceof Error) io.stderr(stackOf(err));
-  return 1;
-}
-
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function stackOf(err: Error): string {
-  let text = err.stack ?? '';
-  let cause = err.cause;
-  while (cause instanceof Error) {
-    text += `\ncaused by: ${cause.stack ?? cause.message}`;
-    cause = cause.cause;
-  }
-  return text;
 }
 
 /** Entry point used by bin/ocisign. */

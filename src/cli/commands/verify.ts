@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { CliContext, GlobalArgs } from '../context.ts';
+import type { GlobalArgs } from '../context.ts';
 import type { SimpleSigningClaims } from '../../verify/simple-signing-claims.ts';
 import type { Origin } from '../../verify/evidence.ts';
 import type { CliIo } from '../io.ts';
@@ -7,7 +7,7 @@ import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { identityFlagOptions, signatureFlagOptions, verificationTrust, type IdentityArgs, type SignatureFlagArgs } from './identity-flags.ts';
 import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
 
-interface VerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {
+export interface VerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {
   images: string[];
   'max-workers': number;
   policy?: string;
@@ -24,7 +24,7 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'json' as const, describe: 'json: the verified payloads as cosign prints them; text: each payload as signed' }),
   handler: (argv) =>
     runCommand(argv as HandlerArgs<VerifyArgs>, async (ctx, args) => {
-      if (args.policy !== undefined) return verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
+      if (args.policy !== undefined) return (await import('./verify-policy.ts')).verifyPolicyCli(ctx, args as VerifyArgs & { policy: string });
       const { verifyImages } = await import('../../ops/verify.ts');
       const verifiers = await (await import('../../kms/load-key.ts')).loadVerifiers(args.key, { env: ctx.env });
       const annotations = await parseAnnotationFlags(args.annotations);
@@ -44,32 +44,6 @@ export const verifyCommand: CommandModule<GlobalArgs, VerifyArgs> = {
       await printOutcomes(outcomes, ioOf(args), args.output === 'text' ? 'text' : 'json', ignoreTlog, verifiers.length === 0);
     }),
 };
-
-/** `verify --policy FILE IMAGE…`: the whole policy per image (ops/policy.ts); the worst failure's exit code. */
-async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { policy: string }): Promise<void> {
-  const { loadPolicyWithKeys, verifyWithPolicy } = await import('../../ops/policy.ts');
-  const { loadVerifiers } = await import('./verify-attestation.ts');
-  const { attachTarget } = await import('./attach.ts');
-  const { OcisignError } = await import('../../core/errors.ts');
-  const { policy, verifiers } = await loadPolicyWithKeys(args.policy);
-  const extra = await loadVerifiers(args.key, ctx.env);
-  const trust = await verificationTrust(ctx, args, { keyless: verifiers.length + extra.length === 0, policy });
-  const io = ioOf(args);
-  const failures: InstanceType<typeof OcisignError>[] = [];
-  for (const image of args.images) {
-    const target = await attachTarget(ctx, image, args.repository);
-    try {
-      const r = await verifyWithPolicy(target, { policy, policyVerifiers: verifiers, verifiers: extra, ...trust, ignoreTlog: args['insecure-ignore-tlog'] === true });
-      io.stderr(`Policy ${args.policy} satisfied by ${r.name}@${r.digest}`);
-      io.stdout(`${JSON.stringify({ image: r.name, digest: r.digest, signatures: r.signatures?.verified.length ?? 0, attestations: r.attestations?.verified.map((v) => v.statement.predicateType) ?? [] })}\n`);
-    } catch (err) {
-      if (!(err instanceof OcisignError)) throw err;
-      failures.push(err);
-    }
-  }
-  const { throwCombinedFailures } = await import('../combine-failures.ts');
-  throwCombinedFailures(failures, args.images.length, io, 'the policy');
-}
 
 type Outcomes = Awaited<ReturnType<typeof import('../../ops/verify.ts').verifyImages>>;
 

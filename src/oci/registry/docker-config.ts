@@ -2,7 +2,6 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OcisignError } from '../../core/errors.ts';
 import type { Credentials, RegistryClientOptions } from '../client-options.ts';
-import { runCredentialHelper } from './credential-helper.ts';
 import { isDockerHub } from './hosts.ts';
 
 interface AuthEntry {
@@ -115,6 +114,8 @@ export async function resolveCredentials(registry: string, options: RegistryClie
   const helper = helperFor(config, registry);
   if (helper) {
     const serverUrl = isDockerHub(registry) ? DOCKER_HUB_SERVER_URL : registry;
+    // loaded only here: node:child_process (and the dgram it pulls in) is start-up time most runs never use
+    const { runCredentialHelper } = await import('./credential-helper.ts');
     const found = await runCredentialHelper(helper, serverUrl, { env: options.env });
     if (found) return found;
   }

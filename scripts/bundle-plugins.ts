@@ -1,4 +1,6 @@
 // esbuild plugins shared by the CLI bundle (scripts/bundle.ts) and the benchmark floor (bench/floor/build.ts).
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 /** The registry Agent is HTTP/1.1 only (allowH2: false), so undici's HTTP/2 client (and node:http2) is never used. */
@@ -23,3 +25,29 @@ export const withoutHttp2: Plugin = {
     }));
   },
 };
+
+/**
+ * Turns `import('./x.ts')` in our own sources into a static import, except for targets under `lazy` (paths from
+ * `root`, a trailing `/` for a folder). esbuild gives every dynamic import its own chunk, plus a chunk for each set
+ * of them sharing code; a bundle for one job (`verify`) then loads dozens of small files where a few would do.
+ * Only string-literal specifiers of .ts files are touched; `typeof import('…')` and `import('…').Name` are types.
+ */
+export function eagerImports(root: string, lazy: readonly string[]): Plugin {
+  return {
+    name: 'eager-imports',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const statics: string[] = [];
+        const contents = source.replace(/(?<!typeof\s)\bimport\((['"])(\.{1,2}\/[^'"]+\.ts)\1\)(?![.\w])/g, (call, _quote, specifier: string) => {
+          const target = relative(root, resolve(dirname(args.path), specifier)).split(sep).join('/');
+          if (lazy.some((l) => (l.endsWith('/') ? target.startsWith(l) : target === l))) return call;
+          const name = `__eager${statics.length}`;
+          statics.push(`import * as ${name} from ${JSON.stringify(specifier)};`);
+          return `Promise.resolve(${name})`;
+        });
+        return { contents: statics.length > 0 ? `${statics.join(' ')}${contents}` : contents, loader: 'ts' };
+      });
+    },
+  };
+}

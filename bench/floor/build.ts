@@ -37,6 +37,8 @@ async function buildFloor(source: 'verify-floor' | 'sign-floor', transport: Floo
     define: { 'process.env.FLOOR_TRANSPORT': JSON.stringify(transport) },
     banner: { js: "import { createRequire as __floorCreateRequire } from 'node:module'; const require = __floorCreateRequire(import.meta.url);" },
     plugins: [withoutHttp2],
+    // as scripts/bundle.ts: no license comments, so the bundle is ASCII and V8 keeps its source one byte per character
+    legalComments: 'none',
     logLevel: 'warning',
   });
   const loader = join(out, `run-${name}.mjs`);

@@ -1,13 +1,14 @@
 /** Go duration strings (`30s`, `2m`, `1m30s`, `1.5h`, `500ms`), as cosign's `--timeout` takes them. */
 import { OcisignError } from './errors.ts';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// Go takes both micro signs, U+00B5 and U+03BC; escaped, so that bundles of this code stay ASCII (scripts/bundle.ts).
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds in a Go duration; `0` alone is allowed (Go's rule). Throws USAGE naming `what` when malformed. */
 export function parseGoDuration(text: string, what: string): number {
   const input = text.trim();
   if (input === '0') return 0;
-  const parts = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.test(input) ? input.match(/(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h)/g) : null;
+  const parts = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/.test(input) ? input.match(/(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g) : null;
   if (!parts) throw new OcisignError('USAGE', `invalid duration for ${what}: ${JSON.stringify(text)} (examples: 30s, 2m, 1m30s)`);
   let ms = 0;
   for (const part of parts) {

@@ -24,7 +24,7 @@ export const INPUT_LIMITS = Object.freeze({
   maxTokenFileBytes: 1 * MiB,
   /** An OCI layout's index.json. */
   maxLayoutIndexBytes: 16 * MiB,
-  /** Each lockfile or manifest read by `sbom dir:` (package-lock.json, poetry.lock, go.sum, …). */
+  /** Each lockfile or manifest read by `sbom dir:` (package-lock.json, poetry.lock, go.sum and others). */
   maxLockfileBytes: 64 * MiB,
   /** Package databases held from an image layer (dpkg status, apk installed). */
   maxPackageDatabaseBytes: 64 * MiB,

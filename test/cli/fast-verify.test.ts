@@ -3,7 +3,7 @@
 // as the full CLI on successes and failures alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFastVerify } from '../../src/cli/fast-verify.ts';
@@ -97,14 +97,42 @@ test('through bin/ocisign: the same stdout, stderr and exit code as the full CLI
     [['verify', '--key', k.pub, 'oci:'], 3],
     [['verify', '--key', k.pub, '--timeout', 'soon', image('legacy')], 2],
   ];
+  let n = 0;
   for (const [args, code] of cases) {
-    const log = join(dir, `loaded-${cases.findIndex((c) => c[0] === args)}.txt`);
-    const fast = await runCli(args, { env: { NODE_OPTIONS: `--import=${hook}`, LOADED_LOG: log } });
     const full = await runCli(args, { env: { OCISIGN_FULL_CLI: '1' } });
-    assert.equal(fast.code, code, `${args.join(' ')}: ${fast.stderr}`);
-    assert.deepEqual(fast, full, args.join(' '));
-    const loaded = await readFile(log, 'utf8');
-    assert.match(loaded, /src\/cli\/fast-verify\.ts/, 'the fast path ran');
-    assert.doesNotMatch(loaded, /node_modules\/yargs\//, 'yargs was not loaded');
+    assert.equal(full.code, code, `${args.join(' ')}: ${full.stderr}`);
+    // from source, and from the built bundle (dist/cli-verify, scripts/bundle.ts), which imports eagerly
+    for (const fromSource of [true, false]) {
+      const log = join(dir, `loaded-${n++}.txt`);
+      const fast = await runCli(args, { fromSource, env: { NODE_OPTIONS: `--import=${hook}`, LOADED_LOG: log } });
+      assert.deepEqual(fast, full, `${args.join(' ')} (${fromSource ? 'source' : 'bundle'})`);
+      const loaded = await readFile(log, 'utf8');
+      assert.match(loaded, fromSource ? /src\/cli\/fast-verify\.ts/ : /dist\/cli-verify\/fast-verify\.js/, 'the fast path ran');
+      assert.doesNotMatch(loaded, /node_modules\/yargs\/|dist\/cli-bundle\//, 'neither yargs nor the full CLI was loaded');
+    }
   }
+});
+
+test('the verify bundle: ASCII only (V8 then keeps its source one byte a character), a few files for a key-based verify', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocisign-fast-verify-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const bundle = new URL('../../dist/cli-verify/', import.meta.url);
+  const files = [join(bundle.pathname, 'fast-verify.js'), ...(await readdir(new URL('chunks/', bundle))).map((f) => join(bundle.pathname, 'chunks', f))];
+  for (const file of files) {
+    const text = await readFile(file, 'latin1');
+    const at = text.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `${file}: a non-ASCII byte near ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}`);
+  }
+  const k = await writeTestKeyPair(join(dir, 'k'));
+  const repo = createLayoutRepository({ kind: 'layout', path: join(dir, 'img') });
+  await pushTestImage(repo, 'bundle', 'bundle');
+  const image = `oci:${join(dir, 'img')}:bundle`;
+  assert.equal((await runInProcess(['sign', '--key', k.key, '--tlog-upload=false', image])).code, 0);
+  const log = join(dir, 'loaded.txt');
+  await writeFile(join(dir, 'hook.mjs'), `import module from 'node:module'; import { appendFileSync } from 'node:fs';
+    module.registerHooks({ resolve(s, c, next) { const r = next(s, c); appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; } });`);
+  const run = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', image], { fromSource: false, env: { NODE_OPTIONS: `--import=${join(dir, 'hook.mjs')}`, LOADED_LOG: log } });
+  assert.equal(run.code, 0, run.stderr);
+  const ours = new Set((await readFile(log, 'utf8')).split('\n').filter((u) => u.includes('/dist/')));
+  assert.ok(ours.size <= 12, `${ours.size} files of dist/ loaded:\n${[...ours].join('\n')}`);
 });

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
-import { imageTarget, ioOf } from './sign.ts';
+import { imageTarget, ioOf } from './image-args.ts';
 
 interface AttachArgs extends GlobalArgs {
   what: string;

@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
-import { describeStored, ioOf, resolveServices, signatureFormat, signingFlagOptions, startSigningSetup, type SigningArgs } from './sign.ts';
+import { describeStored, resolveServices, signatureFormat, signingFlagOptions, startSigningSetup, type SigningArgs } from './sign.ts';
+import { ioOf } from './image-args.ts';
 
 interface AttestArgs extends SigningArgs {
   images: string[];

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
-import { ioOf } from './sign.ts';
+import { ioOf } from './image-args.ts';
 
 interface DownloadArgs extends GlobalArgs {
   what: 'sbom' | 'signature' | 'attestation';

@@ -5,7 +5,7 @@ import type { CliContext, GlobalArgs } from '../context.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { identityFlagOptions, signatureFlagOptions, verificationTrust, type IdentityArgs, type SignatureFlagArgs } from './identity-flags.ts';
-import { ioOf, parseAnnotationFlags } from './sign.ts';
+import { ioOf, parseAnnotationFlags } from './image-args.ts';
 import type { ManifestReport, VerifyManifestsOptions } from '../../ops/manifest-verify.ts';
 
 interface ManifestVerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {

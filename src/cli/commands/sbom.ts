@@ -8,7 +8,7 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
 import { runCommand } from '../run-command.ts';
-import { ioOf } from './sign.ts';
+import { ioOf } from './image-args.ts';
 
 interface SbomArgs extends GlobalArgs {
   target: string;

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext, GlobalArgs } from '../context.ts';
-import { processIo, type CliIo } from '../io.ts';
+import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { cliKeyOptions } from './generate-key-pair.ts';
-import { targetRepository } from './triangulate.ts';
+import { imageTarget, ioOf, parseAnnotationFlags } from './image-args.ts';
 import type { Signer } from '../../sign/signer.ts';
 
 /** The signing flags sign, attest and release share (keyless when there is no --key); see signingFlagOptions. */
@@ -44,44 +44,6 @@ interface SignArgs extends SigningArgs {
   recursive?: boolean;
   repository?: string;
   'sign-container-identity'?: string;
-}
-
-/**
- * cosign's `-a` is a StringSlice: every value is split on commas, then each item on its first `=`.
- * `-a a=b,c=d -a e=f` gives three annotations.
- */
-export async function parseAnnotationFlags(value: string | readonly string[] | undefined): Promise<Record<string, string> | undefined> {
-  const values = value === undefined ? [] : ([] as string[]).concat(value);
-  if (values.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const item of values.flatMap((v) => String(v).split(','))) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) {
-      const { OcisignError } = await import('../../core/errors.ts');
-      throw new OcisignError('USAGE', `invalid annotation ${JSON.stringify(item)}: want key=value`);
-    }
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
-/** The CliIo main.ts merged into argv (process streams when run otherwise). */
-export function ioOf(args: object): CliIo {
-  return (args as { io?: CliIo }).io ?? processIo;
-}
-
-/** What sign and verify resolve per IMAGE argument. */
-export async function imageTarget(ctx: CliContext, input: string, signatureRepo: string | undefined) {
-  const { formatReference, lookupKey, signedIdentity } = await import('../../oci/reference.ts');
-  const ref = await ctx.parse(input);
-  const sigRef = await targetRepository(ctx, signatureRepo);
-  return {
-    image: await ctx.openImage(ref),
-    ref: lookupKey(ref),
-    name: formatReference(ref),
-    dockerReference: signedIdentity(ref),
-    signatures: sigRef ? await ctx.open(sigRef) : undefined,
-  };
 }
 
 /** The flags signingSetup reads (sign, attest, release). */

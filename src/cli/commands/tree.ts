@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand } from '../run-command.ts';
-import { targetRepository } from './triangulate.ts';
+import { targetRepository } from './image-args.ts';
 
 interface TreeArgs extends GlobalArgs {
   image: string;

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.ts';
 import { runCommand } from '../run-command.ts';
+import { targetRepository } from './image-args.ts';
 
 interface TriangulateArgs extends GlobalArgs {
   image: string;
@@ -27,17 +28,3 @@ export const triangulateCommand: CommandModule<GlobalArgs, TriangulateArgs> = {
     }),
 };
 
-/** COSIGN_REPOSITORY / --repository: a repository without tag or digest. */
-export async function targetRepository(
-  ctx: { parse(input: string): Promise<import('../../oci/reference.ts').Reference> },
-  value: string | undefined,
-) {
-  if (value === undefined || value === '') return undefined;
-  const ref = await ctx.parse(value);
-  if (ref.digest !== undefined || (ref.tag !== undefined && (ref.kind === 'layout' || value.slice(value.lastIndexOf('/')).includes(':')))) {
-    const { OcisignError } = await import('../../core/errors.ts');
-    throw new OcisignError('BAD_INPUT', `invalid repository ${JSON.stringify(value)}: must not have a tag or digest`);
-  }
-  const { repositoryOnly } = await import('../../oci/reference.ts');
-  return repositoryOnly(ref);
-}

@@ -4,7 +4,7 @@ import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { attachTarget } from './attach.ts';
 import { identityFlagOptions, verificationTrust, type IdentityArgs } from './identity-flags.ts';
-import { ioOf } from './sign.ts';
+import { ioOf } from './image-args.ts';
 
 interface VerifyAttestationArgs extends GlobalArgs, IdentityArgs {
   images: string[];

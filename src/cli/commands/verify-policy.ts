@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.ts';
 import { verificationTrust } from './identity-flags.ts';
-import { ioOf } from './sign.ts';
+import { ioOf } from './image-args.ts';
 import type { VerifyArgs } from './verify.ts';
 
 /** `verify --policy FILE IMAGE…`: the whole policy per image (ops/policy.ts); the worst failure's exit code. */

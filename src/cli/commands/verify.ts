@@ -5,7 +5,7 @@ import type { Origin } from '../../verify/evidence.ts';
 import type { CliIo } from '../io.ts';
 import { runCommand, type HandlerArgs } from '../run-command.ts';
 import { identityFlagOptions, signatureFlagOptions, verificationTrust, type IdentityArgs, type SignatureFlagArgs } from './identity-flags.ts';
-import { imageTarget, ioOf, parseAnnotationFlags } from './sign.ts';
+import { imageTarget, ioOf, parseAnnotationFlags } from './image-args.ts';
 
 export interface VerifyArgs extends GlobalArgs, IdentityArgs, SignatureFlagArgs {
   images: string[];

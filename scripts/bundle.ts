@@ -50,9 +50,7 @@ const common = {
 
 await build({
   ...common,
-  // key-prefetch: bin/ocisign runs it before main for `sign --key` (src/cli/key-prefetch.ts); the key code it starts
-  // is a chunk shared with main's, so the CLI finds the scrypt run it started.
-  entryPoints: { main: 'src/cli/main.ts', 'key-prefetch': 'src/cli/key-prefetch.ts' },
+  entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist/cli-bundle',
   plugins: [withoutHttp2, withoutHelpCache],
 });

@@ -64,8 +64,27 @@ function scryptAsync(password: Buffer, salt: Uint8Array, N: number): Promise<Buf
   });
 }
 
-/** scrypt runs started by startKeyDerivation, each taken by the first decryption with exactly its inputs. */
-const earlyDerivations: Array<{ password: Buffer; salt: Buffer; N: number; key: Promise<Buffer> }> = [];
+/**
+ * scrypt runs started before the key is loaded (bin/key-prefetch.js, startKeyDerivation), each taken by the first
+ * decryption with exactly its inputs. Process-wide, under a registered symbol: bin/ocisign starts its run before
+ * this module (or the CLI bundle holding it) is loaded.
+ */
+interface EarlyDerivation {
+  password: Buffer;
+  salt: Buffer;
+  N: number;
+  r: number;
+  p: number;
+  keyBytes: number;
+  key: Promise<Buffer>;
+}
+
+function earlyDerivations(): EarlyDerivation[] {
+  const registry = globalThis as { [EARLY_DERIVATIONS]?: EarlyDerivation[] };
+  return (registry[EARLY_DERIVATIONS] ??= []);
+}
+
+const EARLY_DERIVATIONS = Symbol.for('ocisign.earlyKeyDerivations');
 
 /**
  * Start the scrypt of an encrypted key PEM before the key is loaded (the CLI does this for `sign --key` with
@@ -82,16 +101,17 @@ export function startKeyDerivation(pemText: string, password: Password): void {
     const bytes = passwordBytes(password);
     const key = scryptAsync(bytes, salt, N);
     key.catch(() => undefined); // the decryption that takes it reports the failure
-    earlyDerivations.push({ password: bytes, salt, N, key });
+    earlyDerivations().push({ password: bytes, salt, N, r: SCRYPT_R, p: SCRYPT_P, keyBytes: KEY_BYTES, key });
   } catch {
     // the decryption reports whatever is wrong with the key
   }
 }
 
 function takeEarlyDerivation(password: Buffer, salt: Uint8Array, N: number): Promise<Buffer> | undefined {
-  const i = earlyDerivations.findIndex((e) => e.N === N && e.salt.equals(salt) && e.password.equals(password));
+  const early = earlyDerivations();
+  const i = early.findIndex((e) => e.N === N && e.r === SCRYPT_R && e.p === SCRYPT_P && e.keyBytes === KEY_BYTES && e.salt.equals(salt) && e.password.equals(password));
   if (i < 0) return undefined;
-  const [taken] = earlyDerivations.splice(i, 1);
+  const [taken] = early.splice(i, 1);
   taken!.password.fill(0);
   return taken!.key;
 }

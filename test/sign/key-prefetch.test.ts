@@ -1,5 +1,5 @@
 // bin/ocisign starts the scrypt of `sign --key FILE` with $COSIGN_PASSWORD before the CLI loads
-// (src/cli/key-prefetch.ts); the key is then loaded as always and uses that run only for the same inputs.
+// (bin/key-prefetch.js); the key is then loaded as always and uses that run only for the same inputs.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { keyFlag, startKeyPrefetch } from '../../src/cli/key-prefetch.ts';
+import { keyFlag, startKeyPrefetch } from '../../bin/key-prefetch.js';
 import { isOcisignError } from '../../src/core/errors.ts';
 import { decryptPrivateKey, encryptPrivateKey, startKeyDerivation } from '../../src/sign/encrypted-key.ts';
 import { generateKeyPair } from '../../src/ops/keys.ts';
@@ -102,7 +102,7 @@ describe('key prefetch', () => {
 
   for (const fromSource of [true, false]) {
     it(`bin/ocisign sign --key runs scrypt once, started before the CLI loads; a wrong password fails as before (${fromSource ? 'source' : 'dist bundle'})`, async (t) => {
-      if (!fromSource && !existsSync(new URL('../../dist/cli-bundle/key-prefetch.js', import.meta.url))) return t.skip('dist/ not built (npm run build)');
+      if (!fromSource && !existsSync(new URL('../../dist/cli-bundle/main.js', import.meta.url))) return t.skip('dist/ not built (npm run build)');
       const { dir, layout } = await testLayout(t, 'ocisign-prefetch-cli-');
       const keys = await generateKeyPair({ outputKeyPrefix: join(dir, 'k'), password: async () => 'pw', scryptN: 32768 });
       const counter = join(dir, 'count-scrypt.mjs');

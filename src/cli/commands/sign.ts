@@ -173,7 +173,7 @@ export const signCommand: CommandModule<GlobalArgs, SignArgs> = {
       // registry client, connecting and resolving the images; signImages resolves a tag again over the warm
       // connection (a digest's answer is kept). A failure of the warm-up is left to signImages to report, so users
       // see the same error as without the overlap. (bin/ocisign may have started the scrypt even earlier:
-      // src/cli/key-prefetch.ts.)
+      // bin/key-prefetch.js.)
       const { setup: settingUp } = await startSigningSetup(ctx, flags, tlogUpload);
       const { signImages } = await import('../../ops/sign.ts');
       const annotations = await parseAnnotationFlags(args.annotations);

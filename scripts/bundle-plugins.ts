@@ -1,7 +1,7 @@
 // esbuild plugins shared by the CLI bundle (scripts/bundle.ts) and the benchmark floor (bench/floor/build.ts).
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import type { Plugin } from 'esbuild';
+import { transformSync, type Plugin } from 'esbuild';
 
 /** The registry Agent is HTTP/1.1 only (allowH2: false), so undici's HTTP/2 client (and node:http2) is never used. */
 export const withoutHttp2: Plugin = {
@@ -30,23 +30,26 @@ export const withoutHttp2: Plugin = {
  * Turns `import('./x.ts')` in our own sources into a static import, except for targets under `lazy` (paths from
  * `root`, a trailing `/` for a folder). esbuild gives every dynamic import its own chunk, plus a chunk for each set
  * of them sharing code; a bundle for one job (`verify`) then loads dozens of small files where a few would do.
- * Only string-literal specifiers of .ts files are touched; `typeof import('…')` and `import('…').Name` are types.
+ * Each file is first compiled to JavaScript (types and comments gone), so only real calls with a string-literal
+ * specifier are left to rewrite.
  */
 export function eagerImports(root: string, lazy: readonly string[]): Plugin {
+  // compiled as the build compiles it (verbatimModuleSyntax, target)
+  const tsconfigRaw = readFileSync(resolve(root, 'tsconfig.json'), 'utf8');
   return {
     name: 'eager-imports',
     setup(b) {
       b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
+        const { code } = transformSync(readFileSync(args.path, 'utf8'), { loader: 'ts', format: 'esm', tsconfigRaw, sourcefile: args.path });
         const statics: string[] = [];
-        const contents = source.replace(/(?<!typeof\s)\bimport\((['"])(\.{1,2}\/[^'"]+\.ts)\1\)(?![.\w])/g, (call, _quote, specifier: string) => {
+        const contents = code.replace(/\bimport\((['"])(\.{1,2}\/[^'"]+\.ts)\1\)/g, (call, _quote, specifier: string) => {
           const target = relative(root, resolve(dirname(args.path), specifier)).split(sep).join('/');
           if (lazy.some((l) => (l.endsWith('/') ? target.startsWith(l) : target === l))) return call;
           const name = `__eager${statics.length}`;
           statics.push(`import * as ${name} from ${JSON.stringify(specifier)};`);
           return `Promise.resolve(${name})`;
         });
-        return { contents: statics.length > 0 ? `${statics.join(' ')}${contents}` : contents, loader: 'ts' };
+        return { contents: `${statics.join('\n')}\n${contents}`, loader: 'js' };
       });
     },
   };

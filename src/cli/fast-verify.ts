@@ -7,22 +7,21 @@
  * left to the full CLI (undefined), which parses it and reports usage errors as always.
  */
 import { verifyCommand } from './commands/verify.ts';
+import { GLOBAL_OPTIONS } from './global-options.ts';
 import { processIo, type CliIo } from './io.ts';
 import { reportError } from './report-error.ts';
 
 const BOOLEANS = new Set(['insecure-ignore-tlog', 'allow-http-registry', 'allow-insecure-registry', 'check-docker-reference', 'insecure-ignore-sct']);
 const STRINGS = new Set(['timeout', 'request-timeout', 'trusted-root', 'certificate-identity', 'certificate-oidc-issuer']);
 const OUTPUTS = new Set(['json', 'text']);
+/** What yargs fills in for the global options every command takes (verbose, timeouts, registry flags). */
+const GLOBAL_DEFAULTS = Object.fromEntries(Object.entries(GLOBAL_OPTIONS).flatMap(([name, o]) => ('default' in o ? [[name, o.default]] : [])));
 
 /** The verify handler's argv as yargs builds it (kebab-case keys, defaults applied), or undefined: not handled here. */
 export function parseFastVerify(args: readonly string[]): Record<string, unknown> | undefined {
   if (args[0] !== 'verify') return undefined;
   const argv: Record<string, unknown> = {
-    verbose: false,
-    'allow-http-registry': false,
-    'allow-insecure-registry': false,
-    timeout: '3m0s',
-    'request-timeout': '30s',
+    ...GLOBAL_DEFAULTS,
     'insecure-ignore-tlog': false,
     'insecure-ignore-sct': false,
     'check-docker-reference': false,

@@ -66,9 +66,11 @@ function scryptAsync(password: Buffer, salt: Uint8Array, N: number): Promise<Buf
 
 /**
  * scrypt runs started before the key is loaded (bin/key-prefetch.js, startKeyDerivation), each taken by the first
- * decryption with exactly its inputs. Process-wide, under a registered symbol: bin/ocisign starts its run before
- * this module (or the CLI bundle holding it) is loaded.
+ * decryption with exactly its inputs. Process-wide, under a registered symbol (the same as bin/key-prefetch.js's):
+ * bin/ocisign starts its run before this module (or the CLI bundle holding it) is loaded.
  */
+const EARLY_DERIVATIONS = Symbol.for('ocisign.earlyKeyDerivations');
+
 interface EarlyDerivation {
   password: Buffer;
   salt: Buffer;
@@ -84,7 +86,6 @@ function earlyDerivations(): EarlyDerivation[] {
   return (registry[EARLY_DERIVATIONS] ??= []);
 }
 
-const EARLY_DERIVATIONS = Symbol.for('ocisign.earlyKeyDerivations');
 
 /**
  * Start the scrypt of an encrypted key PEM before the key is loaded (the CLI does this for `sign --key` with

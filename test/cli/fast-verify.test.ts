@@ -25,6 +25,16 @@ async function yargsArgv(args: string[]): Promise<Record<string, unknown>> {
   return Object.fromEntries(Object.entries(seen).filter(([k]) => k.length > 1 && !/[A-Z]/.test(k) && k !== '$0' && k !== 'io'));
 }
 
+/** bin/ocisign with `args`, and the URLs of every module the run resolved (recorded to a file, not to its output). */
+async function runRecordingModules(dir: string, args: string[], options: { fromSource: boolean }) {
+  const hook = join(dir, 'record-modules.mjs');
+  await writeFile(hook, `import module from 'node:module'; import { appendFileSync } from 'node:fs';
+    module.registerHooks({ resolve(s, c, next) { const r = next(s, c); appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; } });`);
+  const log = join(dir, `modules-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+  const run = await runCli(args, { fromSource: options.fromSource, env: { NODE_OPTIONS: `--import=${hook}`, LOADED_LOG: log } });
+  return { run, modules: (await readFile(log, 'utf8')).split('\n').filter((u) => u !== '') };
+}
+
 const TAKEN: string[][] = [
   ['verify', '--key', 'k.pub', 'reg.example/app:1'],
   ['verify', '--key', 'k.pub', '--insecure-ignore-tlog', 'reg.example/app@sha256:' + 'a'.repeat(64)],
@@ -82,10 +92,6 @@ test('through bin/ocisign: the same stdout, stderr and exit code as the full CLI
   const image = (tag: string) => `oci:${join(dir, 'img')}:${tag}`;
   assert.equal((await runInProcess(['sign', '--key', k.key, '--tlog-upload=false', '--new-bundle-format=false', image('legacy')])).code, 0);
   assert.equal((await runInProcess(['sign', '--key', k.key, '--tlog-upload=false', image('bundle')])).code, 0);
-  // records the packages the run resolved (bin/ocisign's own imports included) in a file, not on its output
-  const hook = join(dir, 'hook.mjs');
-  await writeFile(hook, `import module from 'node:module'; import { appendFileSync } from 'node:fs';
-    module.registerHooks({ resolve(s, c, next) { const r = next(s, c); appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; } });`);
 
   const cases: [string[], number][] = [
     [['verify', '--key', k.pub, '--insecure-ignore-tlog', image('legacy'), image('bundle')], 0],
@@ -97,16 +103,14 @@ test('through bin/ocisign: the same stdout, stderr and exit code as the full CLI
     [['verify', '--key', k.pub, 'oci:'], 3],
     [['verify', '--key', k.pub, '--timeout', 'soon', image('legacy')], 2],
   ];
-  let n = 0;
   for (const [args, code] of cases) {
     const full = await runCli(args, { env: { OCISIGN_FULL_CLI: '1' } });
     assert.equal(full.code, code, `${args.join(' ')}: ${full.stderr}`);
     // from source, and from the built bundle (dist/cli-verify, scripts/bundle.ts), which imports eagerly
     for (const fromSource of [true, false]) {
-      const log = join(dir, `loaded-${n++}.txt`);
-      const fast = await runCli(args, { fromSource, env: { NODE_OPTIONS: `--import=${hook}`, LOADED_LOG: log } });
+      const { run: fast, modules } = await runRecordingModules(dir, args, { fromSource });
       assert.deepEqual(fast, full, `${args.join(' ')} (${fromSource ? 'source' : 'bundle'})`);
-      const loaded = await readFile(log, 'utf8');
+      const loaded = modules.join('\n');
       assert.match(loaded, fromSource ? /src\/cli\/fast-verify\.ts/ : /dist\/cli-verify\/fast-verify\.js/, 'the fast path ran');
       assert.doesNotMatch(loaded, /node_modules\/yargs\/|dist\/cli-bundle\//, 'neither yargs nor the full CLI was loaded');
     }
@@ -128,11 +132,8 @@ test('the verify bundle: ASCII only (V8 then keeps its source one byte a charact
   await pushTestImage(repo, 'bundle', 'bundle');
   const image = `oci:${join(dir, 'img')}:bundle`;
   assert.equal((await runInProcess(['sign', '--key', k.key, '--tlog-upload=false', image])).code, 0);
-  const log = join(dir, 'loaded.txt');
-  await writeFile(join(dir, 'hook.mjs'), `import module from 'node:module'; import { appendFileSync } from 'node:fs';
-    module.registerHooks({ resolve(s, c, next) { const r = next(s, c); appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; } });`);
-  const run = await runCli(['verify', '--key', k.pub, '--insecure-ignore-tlog', image], { fromSource: false, env: { NODE_OPTIONS: `--import=${join(dir, 'hook.mjs')}`, LOADED_LOG: log } });
+  const { run, modules } = await runRecordingModules(dir, ['verify', '--key', k.pub, '--insecure-ignore-tlog', image], { fromSource: false });
   assert.equal(run.code, 0, run.stderr);
-  const ours = new Set((await readFile(log, 'utf8')).split('\n').filter((u) => u.includes('/dist/')));
+  const ours = new Set(modules.filter((u) => u.includes('/dist/')));
   assert.ok(ours.size <= 12, `${ours.size} files of dist/ loaded:\n${[...ours].join('\n')}`);
 });

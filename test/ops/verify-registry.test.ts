@@ -1,40 +1,17 @@
 // sign and verify against the real registry (distribution 2.8): the cosign-shaped .sig on the wire, many images in
 // one verify call, and a registry that returns different bytes for a digest (fault proxy).
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent } from 'undici';
 import { readAttachments } from '../../src/cosign/attachments.ts';
 import { buildSignatureConfig } from '../../src/cosign/signature-image.ts';
-import { openRepository } from '../../src/oci/open.ts';
-import { parseReference } from '../../src/oci/reference.ts';
-import { startFaultProxy } from '../helpers/fault-proxy.ts';
-import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
-
-/** A real registry, a fault proxy in front of it, a key pair and the `demo/app` repository; all removed after `t`. */
-async function registryWithProxy(t: TestContext) {
-  const registry = await startRegistry({ mode: 'http' });
-  const proxy = await startFaultProxy({ upstream: registry.url });
-  const dispatcher = new Agent();
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-reg-'));
-  t.after(async () => {
-    await dispatcher.close();
-    await proxy.stop();
-    await registry.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const k = await writeTestKeyPair(join(dir, 'k'));
-  const repo = openRepository(parseReference(`${registry.host}/demo/app`), { dispatcher });
-  return { registry, proxy, k, repo };
-}
+import { registryWithProxy } from '../helpers/registry-with-proxy.ts';
+import { registryAvailable } from '../helpers/registry-server.ts';
+import { pushTestImage, runCli } from '../cosign/test-image.ts';
 
 test('sign and verify on the real registry; many images in one call; lying registry', async (t) => {
   const why = registryAvailable();
   if (why) return t.skip(why);
-  const { registry, proxy, k, repo } = await registryWithProxy(t);
+  const { registry, proxy, k, repo } = await registryWithProxy(t, 'demo/app');
   const digests: string[] = [];
   for (let i = 0; i < 6; i++) digests.push(await pushTestImage(repo, `v${i}`, `img${i}`));
 
@@ -72,7 +49,7 @@ test('sign and verify on the real registry; many images in one call; lying regis
 test('verify by digest asks the registry only for the image, its .sig and its referrers when the payload is the one cosign writes', async (t) => {
   const why = registryAvailable();
   if (why) return t.skip(why);
-  const { registry, proxy, k, repo } = await registryWithProxy(t);
+  const { registry, proxy, k, repo } = await registryWithProxy(t, 'demo/app');
   const digest = await pushTestImage(repo, 'v1', 'img');
   const image = `${proxy.host}/demo/app@${digest}`; // signed through the proxy: the payload names the proxy's host
   assert.equal((await runCli(['sign', '--new-bundle-format=false', '--key', k.key, '--tlog-upload=false', image])).code, 0);

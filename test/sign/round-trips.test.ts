@@ -4,33 +4,17 @@
 // by verifying the signature.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent } from 'undici';
 import { EMPTY_CONFIG } from '../../src/oci/referrers/artifact-manifest.ts';
-import { openRepository } from '../../src/oci/open.ts';
-import { parseReference } from '../../src/oci/reference.ts';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
-import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
-import { pushTestImage, writeTestKeyPair } from '../cosign/test-image.ts';
+import type { FaultProxy } from '../helpers/fault-proxy.ts';
+import { registryWithProxy } from '../helpers/registry-with-proxy.ts';
+import { registryAvailable } from '../helpers/registry-server.ts';
+import { pushTestImage } from '../cosign/test-image.ts';
 import { runCli } from '../cli/run-cli.ts';
 
 async function setUp(t: { after(fn: () => Promise<void>): void }) {
-  const registry = await startRegistry({ mode: 'http' });
-  const proxy = await startFaultProxy({ upstream: registry.url });
-  const dispatcher = new Agent();
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-sign-trips-'));
-  t.after(async () => {
-    await dispatcher.close();
-    await proxy.stop();
-    await registry.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const host = new URL(proxy.url).host;
-  const digest = await pushTestImage(openRepository(parseReference(`${registry.host}/trips/app`), { dispatcher }), 'v1');
-  const k = await writeTestKeyPair(join(dir, 'k'));
-  return { proxy, k, image: `${host}/trips/app@${digest}`, digest };
+  const { proxy, k, repo } = await registryWithProxy(t, 'trips/app');
+  const digest = await pushTestImage(repo, 'v1');
+  return { proxy, k, image: `${proxy.host}/trips/app@${digest}`, digest };
 }
 
 function sign(k: { key: string }, image: string) {

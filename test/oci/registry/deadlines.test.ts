@@ -52,6 +52,15 @@ describe('deadlines and broken bodies (fault proxy in front of the real registry
       assert.ok(injected.hits > 0, `the ${fault.kind} fault was hit`);
     }
   }
+  /** Aborts `controller` with a DeadlineExceeded ~150 ms after the proxy first sees a request matching `match` from now on. */
+  function abortOnceSeen(controller: AbortController, match: RegExp, why: string): void {
+    const from = proxy.requests.length;
+    const poll = setInterval(() => {
+      if (!proxy.requests.slice(from).some((r) => match.test(`${r.method} ${r.path}`))) return;
+      clearInterval(poll);
+      setTimeout(() => controller.abort(new DeadlineExceeded(why)), 150);
+    }, 10).unref();
+  }
   const manifestGet = /^GET \/v2\/deadlines\/app\/manifests\/v1$/;
   const layer = () => image.blobs[1]!.descriptor;
   const blobGet = () => new RegExp(`^GET /v2/deadlines/app/blobs/${layer().digest}$`);
@@ -113,7 +122,8 @@ describe('deadlines and broken bodies (fault proxy in front of the real registry
     const deadline = new AbortController();
     const options = { ...client.options, timeouts: { headersMs: 60_000, bodyIdleMs: 60_000 }, signal: deadline.signal };
     const why = "the command's deadline of 0.2s (--timeout) passed";
-    setTimeout(() => deadline.abort(new DeadlineExceeded(why)), 200);
+    // the deadline passes once the request is stalled at the proxy, however long getting there took on a busy machine
+    abortOnceSeen(deadline, manifestGet, why);
     await withFault(manifestGet, { kind: 'stall-headers' }, undefined, () =>
       assert.rejects(repo(options).getManifest('v1'), (err: Error) =>
         isOcisignError(err, 'IO') && err.message === `getting manifest ${proxy.host}/deadlines/app:v1: ${why}`));
@@ -124,7 +134,7 @@ describe('deadlines and broken bodies (fault proxy in front of the real registry
     // a retry pause (Retry-After: 60 s, capped by maxDelayMs) ends at the deadline too
     const later = new AbortController();
     const slow = { ...client.options, retry: { ...TINY_RETRY, maxDelayMs: 60_000 }, signal: later.signal };
-    setTimeout(() => later.abort(new DeadlineExceeded(why)), 200);
+    abortOnceSeen(later, manifestGet, why);
     await withFault(manifestGet, { kind: 'status', status: 503, retryAfter: '60' }, undefined, () =>
       assert.rejects(repo(slow).getManifest('v1'), (err: Error) => isOcisignError(err, 'IO') && err.message.endsWith(why)));
   });

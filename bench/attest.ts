@@ -3,7 +3,7 @@
 // Each timed attest starts from an empty .att (the tag is deleted, untimed, before each run).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cosignCommand, ocisignCommand, runCosign, runSkopeo, scratchDir, type CommandLine } from '../test/helpers/peers.ts';
+import { cosignCommand, ocisignAsCommand, ocisignCommand, runCosign, runSkopeo, scratchDir, type CommandLine } from '../test/helpers/peers.ts';
 import { cosignKeyPair, interopSuite, type Interop, type KeyPair, type PushedImage } from '../test/interop/context.ts';
 import { type BenchFunction, type BenchOptions, type BenchRow, compare, runStandalone } from './lib.ts';
 
@@ -34,7 +34,7 @@ function withPassword(line: CommandLine, key: KeyPair): CommandLine {
 async function attestRow(ctx: Interop, suite: ReturnType<typeof interopSuite>, key: KeyPair, bom: string, options: BenchOptions): Promise<BenchRow> {
   const image = await suite.push(ctx, 'bench-attest');
   const before = () => deleteAtt(ctx, image);
-  const ours = withPassword(await ocisignCommand(['attest', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, image.ref]), key);
+  const ours = withPassword(await ocisignAsCommand(['attest', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', bom, ...ctx.ocisignFlags, image.ref]), key);
   const peer = withPassword(await cosignCommand(['attest', '--key', key.key, '--tlog-upload=false', '--yes', '--type', 'cyclonedx', '--predicate', bom, ...ctx.cosignFlags, image.ref]), key);
   return compare('attest a 20 MB CycloneDX SBOM', { name: 'ocisign attest', ...ours, before }, { name: 'cosign attest', ...peer, before }, options, 1.0);
 }

@@ -1,7 +1,7 @@
 // `sign` and `verify` side by side with cosign 2.5 on one loopback registry (plain HTTP) and one image, one
 // `verify` call over 30 images, and the 16-signer race count for both tools. Starts its own registry through
 // the test harness. Each timed sign starts from an empty .sig (the tag is deleted, untimed, before each run).
-import { cosignCommand, ocisignCommand, runSkopeo, type CommandLine } from '../test/helpers/peers.ts';
+import { cosignCommand, ocisignAsCommand, ocisignCommand, runSkopeo, type CommandLine } from '../test/helpers/peers.ts';
 import {
   cosignKeyPair, cosignSign, interopSuite, ocisignSign, readSigManifest, type Interop, type KeyPair, type PushedImage,
 } from '../test/interop/context.ts';
@@ -25,7 +25,7 @@ function withPassword(line: CommandLine, key: KeyPair): CommandLine {
 async function signRow(ctx: Interop, suite: Suite, key: KeyPair, options: BenchOptions): Promise<BenchRow> {
   const image = await suite.push(ctx, 'bench-sign');
   const before = () => deleteSig(ctx, image);
-  const ours = withPassword(await ocisignCommand(['sign', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
+  const ours = withPassword(await ocisignAsCommand(['sign', '--new-bundle-format=false', '--key', key.key, '--tlog-upload=false', ...ctx.ocisignFlags, image.ref]), key);
   const peer = withPassword(await cosignCommand(['sign', '--key', key.key, '--tlog-upload=false', '--yes', ...ctx.cosignFlags, image.ref]), key);
   return compare('sign one image', { name: 'ocisign sign', ...ours, before }, { name: 'cosign sign', ...peer, before }, options, 1.0);
 }

@@ -206,6 +206,15 @@ export async function ocisignCommand(args: string[], options: RunOptions = {}): 
   return { command: process.execPath, args: [ocisignBin, ...args], env };
 }
 
+/**
+ * ocisign run as a user's shell runs it: `bin/ocisign …` as a command (its sh lines, then the Node found on PATH,
+ * which is this test's Node), with ocisignCommand's environment.
+ */
+export async function ocisignAsCommand(args: string[], options: RunOptions = {}): Promise<CommandLine> {
+  const line = await ocisignCommand(args, options);
+  return { command: ocisignBin, args, env: { ...line.env, PATH: `${dirname(process.execPath)}:${line.env.PATH ?? '/usr/bin:/bin'}` } };
+}
+
 function runLine(line: CommandLine, options: RunOptions): Promise<RunResult> {
   return run(line.command, line.args, line.env, options);
 }

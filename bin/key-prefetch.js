@@ -8,8 +8,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Where the runs started here wait for the key loader: a process-wide registry, as the CLI is another module graph. */
 export const EARLY_DERIVATIONS = Symbol.for('ocisign.earlyKeyDerivations');
-const LABELS = ['ENCRYPTED SIGSTORE PRIVATE KEY', 'ENCRYPTED COSIGN PRIVATE KEY'];
-const ACCEPTED_N = [32768, 65536, 131072];
+/** The key file labels and scrypt costs src/sign/encrypted-key.ts accepts (test/sign/key-prefetch.test.ts holds them equal). */
+export const LABELS = ['ENCRYPTED SIGSTORE PRIVATE KEY', 'ENCRYPTED COSIGN PRIVATE KEY'];
+export const ACCEPTED_N = [32768, 65536, 131072];
 const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
 export function startKeyPrefetch(args, env) {

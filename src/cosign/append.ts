@@ -49,7 +49,6 @@ export interface AppendResult {
 /** Tries of one step failing with an IO answer (each already retried by the repository on 429/5xx). */
 const IO_RETRIES = 6;
 
-
 /**
  * Append a layer to the `.sig`/`.att`/`.sbom` image of `subjectDigest` without losing any layer:
  * read → (dedupe) → append → push blobs, then the manifest → read the tag back. When another writer's

@@ -65,9 +65,10 @@ function scryptAsync(password: Buffer, salt: Uint8Array, N: number): Promise<Buf
 }
 
 /**
- * scrypt runs started before the key is loaded (bin/key-prefetch.js, startKeyDerivation), each taken by the first
- * decryption with exactly its inputs. Process-wide, under a registered symbol (the same as bin/key-prefetch.js's):
- * bin/ocisign starts its run before this module (or the CLI bundle holding it) is loaded.
+ * scrypt runs started before the key is loaded (bin/key-prefetch.js), each taken by the first decryption with exactly
+ * its inputs (scrypt is a pure function of them); any other decryption runs its own. Process-wide, under a
+ * registered symbol (the same as bin/key-prefetch.js's): bin/ocisign starts its run before this module (or the CLI
+ * bundle holding it) is loaded.
  */
 const EARLY_DERIVATIONS = Symbol.for('ocisign.earlyKeyDerivations');
 
@@ -84,28 +85,6 @@ interface EarlyDerivation {
 function earlyDerivations(): EarlyDerivation[] {
   const registry = globalThis as { [EARLY_DERIVATIONS]?: EarlyDerivation[] };
   return (registry[EARLY_DERIVATIONS] ??= []);
-}
-
-
-/**
- * Start the scrypt of an encrypted key PEM before the key is loaded (the CLI does this for `sign --key` with
- * $COSIGN_PASSWORD before it parses its arguments, so scrypt's ~0.4 s overlap with start-up). Nothing is decided
- * here: the decryption that follows checks everything as usual and uses this run only when its password, salt and
- * cost are the same bytes (scrypt is a pure function of them), else it runs its own. Anything unexpected: nothing
- * is started.
- */
-export function startKeyDerivation(pemText: string, password: Password): void {
-  try {
-    const block = decodePem(pemText, 'key');
-    if (block.label !== SIGSTORE_KEY_LABEL && block.label !== COSIGN_KEY_LABEL) return;
-    const { salt, N } = parseEncryptedKeyJson(block.der, 'key');
-    const bytes = passwordBytes(password);
-    const key = scryptAsync(bytes, salt, N);
-    key.catch(() => undefined); // the decryption that takes it reports the failure
-    earlyDerivations().push({ password: bytes, salt, N, r: SCRYPT_R, p: SCRYPT_P, keyBytes: KEY_BYTES, key });
-  } catch {
-    // the decryption reports whatever is wrong with the key
-  }
 }
 
 function takeEarlyDerivation(password: Buffer, salt: Uint8Array, N: number): Promise<Buffer> | undefined {

@@ -5,36 +5,15 @@
 // both places. Requests are counted through the fault proxy in front of the real registries.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent } from 'undici';
-import { openRepository } from '../../src/oci/open.ts';
-import { parseReference } from '../../src/oci/reference.ts';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
+import type { FaultProxy } from '../helpers/fault-proxy.ts';
 import { referrersRegistryAvailable, startReferrersRegistry } from '../helpers/referrers-registry.ts';
 import { registryAvailable, startRegistry } from '../helpers/registry-server.ts';
-import { pushTestImage, runCli, writeTestKeyPair } from '../cosign/test-image.ts';
-
-interface Upstream {
-  url: string;
-  host: string;
-  stop(): Promise<void>;
-}
+import { proxyInFront, type Upstream } from '../helpers/registry-with-proxy.ts';
+import { pushTestImage, runCli } from '../cosign/test-image.ts';
 
 /** A registry behind the fault proxy, a key pair, and `count` images pushed as `demo/app:v<i>`. */
 async function setUp(t: TestContext, upstream: Upstream, count: number) {
-  const proxy = await startFaultProxy({ upstream: upstream.url });
-  const dispatcher = new Agent();
-  const dir = await mkdtemp(join(tmpdir(), 'ocisign-route-'));
-  t.after(async () => {
-    await dispatcher.close();
-    await proxy.stop();
-    await upstream.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const k = await writeTestKeyPair(join(dir, 'k'));
-  const repo = openRepository(parseReference(`${upstream.host}/demo/app`), { dispatcher });
+  const { proxy, k, repo } = await proxyInFront(t, upstream, 'demo/app');
   const images: string[] = [];
   for (let i = 0; i < count; i++) images.push(`${proxy.host}/demo/app@${await pushTestImage(repo, `v${i}`, `img${i}`)}`);
   return { proxy, k, images, direct: (ref: string) => ref.replace(proxy.host, upstream.host) };

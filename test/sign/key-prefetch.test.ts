@@ -8,9 +8,9 @@ import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, it, mock } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { keyFlag, startKeyPrefetch } from '../../bin/key-prefetch.js';
+import { ACCEPTED_N, LABELS, keyFlag, startKeyPrefetch } from '../../bin/key-prefetch.js';
 import { isOcisignError } from '../../src/core/errors.ts';
-import { decryptPrivateKey, encryptPrivateKey, startKeyDerivation } from '../../src/sign/encrypted-key.ts';
+import { ACCEPTED_SCRYPT_N, COSIGN_KEY_LABEL, SIGSTORE_KEY_LABEL, decryptPrivateKey, encryptPrivateKey } from '../../src/sign/encrypted-key.ts';
 import { generateKeyPair } from '../../src/ops/keys.ts';
 import { testLayout } from '../cosign/test-image.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -60,17 +60,27 @@ describe('key prefetch', () => {
     assert.equal(keyFlag(['sign', '--', '--key', 'k.key']), undefined);
   });
 
-  it('a decryption with the same password takes the early scrypt run; one with another password runs its own', async () => {
+  it('reads the key file labels and scrypt costs the key decryption accepts', () => {
+    assert.deepEqual([...LABELS].sort(), [SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL].sort());
+    assert.deepEqual(ACCEPTED_N, ACCEPTED_SCRYPT_N);
+  });
+
+  it('a decryption with the same password takes the early scrypt run; one with another password runs its own', async (t) => {
     const pem = await encryptPrivateKey(plaintext, 'pw', { N: 32768 });
+    const { dir } = await testLayout(t, 'ocisign-prefetch-take-');
+    const keyFile = join(dir, 'k.key');
+    await writeFile(keyFile, pem);
+    /** What bin/ocisign does for `sign --key k.key` with this $COSIGN_PASSWORD. */
+    const prefetch = (password: string) => startKeyPrefetch(['sign', '--key', keyFile, 'img'], { COSIGN_PASSWORD: password });
     const same = await countingScrypt(async () => {
-      startKeyDerivation(pem, 'pw');
+      prefetch('pw');
       return decryptPrivateKey(pem, 'pw', 'k');
     });
     assert.deepEqual(same.result, plaintext);
     assert.equal(same.calls, 1);
 
     const other = await countingScrypt(async () => {
-      startKeyDerivation(pem, 'not the password');
+      prefetch('not the password');
       const key = await decryptPrivateKey(pem, 'pw', 'k');
       // the unused early run is not taken by a later decryption with the wrong password either: it fails as always
       await assert.rejects(decryptPrivateKey(pem, 'wrong', 'k'), (err: unknown) => isOcisignError(err, 'BAD_INPUT') && /decryption failed/.test((err as Error).message));
@@ -80,7 +90,7 @@ describe('key prefetch', () => {
     assert.equal(other.calls, 3, 'the early run (wrong password), the decryption, the failing decryption');
 
     const taken = await countingScrypt(async () => {
-      startKeyDerivation(pem, 'not the password');
+      prefetch('not the password');
       await assert.rejects(decryptPrivateKey(pem, 'not the password', 'k'), /decryption failed/);
       return decryptPrivateKey(pem, 'pw', 'k');
     });

@@ -28,4 +28,3 @@ export async function verifyPolicyCli(ctx: CliContext, args: VerifyArgs & { poli
   const { throwCombinedFailures } = await import('../combine-failures.ts');
   throwCombinedFailures(failures, args.images.length, io, 'the policy');
 }
-

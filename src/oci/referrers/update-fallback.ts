@@ -180,6 +180,7 @@ class FallbackUpdate {
   }
 
   private readonly random = (): number => (this.options.random ?? Math.random)();
+
   private result(state: IndexState): FallbackUpdateResult {
     return { writes: this.writes, entries: state.index.manifests.length };
   }
